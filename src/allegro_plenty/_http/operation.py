@@ -1,0 +1,186 @@
+"""One API call described as data: the request to send, how to read the answer, how to retry.
+
+Endpoint modules are functions returning an :class:`Operation`. The sync and
+the async client hand the same operation to their engine; nothing else differs.
+"""
+
+from __future__ import annotations
+
+import enum
+import json
+from collections.abc import Callable, Iterable, Mapping
+from datetime import datetime
+from decimal import Decimal
+from typing import Any, Generic, TypeVar
+from urllib.parse import quote
+
+import attrs
+import cattrs
+import httpx
+
+from ..errors import APIStatusError
+
+__all__ = [
+    "BodyMismatch",
+    "Operation",
+    "Retry",
+    "no_content",
+    "parse_json",
+    "parse_model",
+    "path",
+    "query",
+]
+
+T = TypeVar("T")
+
+
+class Retry(enum.Enum):
+    """When an operation may be sent again after a failure.
+
+    Declared per endpoint, not per HTTP method: a PUT can be harmful to repeat
+    (Allegro's fulfillment PUT counts against a per-order limit).
+    """
+
+    ALWAYS = "always"
+    """Reads and naturally idempotent writes: retry transport errors, 408, 429 and 5xx."""
+    CONNECT_ERRORS_ONLY = "connect-errors-only"
+    """Retry only when the request provably never reached the service (connect
+    failure) or was refused unprocessed (429)."""
+    NEVER = "never"
+    """Never re-send. After an ambiguous failure the caller re-reads instead."""
+
+
+class BodyMismatch(Exception):
+    """Raised by parsers; the engine turns it into ResponseValidationError."""
+
+    def __init__(self, reason: str, field_path: str | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.field_path = field_path
+
+
+Parser = Callable[[httpx.Response, cattrs.Converter], T]
+
+
+@attrs.frozen
+class Operation(Generic[T]):
+    """A fully described API call.
+
+    Attributes:
+        name: The library's name for the call, used in errors and logs.
+        method: HTTP method.
+        path: Path below the client's base URL (path parameters already quoted),
+            or an absolute URL (OAuth endpoints live on another host).
+        parse: Turns a 2xx response into the result.
+        retry: The retry class.
+        params: Query parameters, in order; keys may repeat.
+        json: A body to send as JSON: an attrs instance (unstructured with the
+            client's converter), or plain JSON data.
+        form: A form-encoded body.
+        headers: Extra headers (``Accept-Language`` and the like).
+        authenticated: Whether the call carries the bearer token.
+        required_scope: The OAuth scope the call needs (named in 403 errors).
+        secrets: Values to scrub from error texts (a refresh token sent in a form).
+        oauth: The endpoint is an OAuth token or device endpoint, whose errors
+            are ``{"error", "error_description"}`` and become OAuthError.
+        status_errors: Exception classes for specific statuses, overriding the
+            default per-status class (Allegro's 409 on a fulfillment PUT is a
+            StaleRevisionError).
+    """
+
+    name: str
+    method: str
+    path: str
+    parse: Parser[T]
+    retry: Retry
+    params: tuple[tuple[str, str], ...] = ()
+    json: Any = None
+    form: Mapping[str, str] | None = None
+    headers: Mapping[str, str] = attrs.field(factory=dict)
+    authenticated: bool = True
+    required_scope: str | None = None
+    secrets: tuple[str, ...] = attrs.field(default=(), repr=False)
+    oauth: bool = False
+    status_errors: Mapping[int, type[APIStatusError]] = attrs.field(factory=dict)
+
+    @property
+    def is_write(self) -> bool:
+        """Whether the call changes state (it counts against write budgets)."""
+        return self.method not in ("GET", "HEAD", "OPTIONS")
+
+
+def path(template: str, **values: str | int) -> str:
+    """Fill a path template, quoting every value so an id cannot add path segments."""
+    return template.format(**{k: quote(str(v), safe="") for k, v in values.items()})
+
+
+QueryValue = str | int | bool | Decimal | datetime | enum.Enum | None
+DatetimeFormat = Callable[[datetime], str]
+
+
+def query(
+    items: Mapping[str, QueryValue | Iterable[QueryValue]],
+    *,
+    datetime_format: DatetimeFormat,
+) -> tuple[tuple[str, str], ...]:
+    """Encode query parameters: ``None`` dropped, sequences repeated, enums by value."""
+
+    def encode(value: QueryValue) -> str:
+        if isinstance(value, bool):
+            return "true" if value else "false"
+        if isinstance(value, datetime):
+            return datetime_format(value)
+        if isinstance(value, enum.Enum):
+            return str(value.value)
+        return str(value)
+
+    out: list[tuple[str, str]] = []
+    for key, value in items.items():
+        if value is None:
+            continue
+        if isinstance(value, list | tuple | set | frozenset):
+            out.extend((key, encode(v)) for v in value if v is not None)
+        else:
+            out.append((key, encode(value)))  # type: ignore[arg-type]
+    return tuple(out)
+
+
+def parse_json(response: httpx.Response) -> Any:
+    """The JSON body with decimals as :class:`Decimal` (money stays exact)."""
+    try:
+        return json.loads(response.content, parse_float=Decimal)
+    except ValueError as exc:
+        raise BodyMismatch(f"body is not JSON: {exc}") from None
+
+
+def parse_model(cls: type[T], *, key: str | None = None) -> Parser[T]:
+    """A parser structuring the JSON body (or its ``key`` member) into ``cls``."""
+
+    def parse(response: httpx.Response, converter: cattrs.Converter) -> T:
+        data = parse_json(response)
+        if key is not None:
+            if not isinstance(data, dict) or key not in data:
+                raise BodyMismatch(f"body has no {key!r} member", key)
+            data = data[key]
+        try:
+            return converter.structure(data, cls)
+        except Exception as exc:
+            from .._convert import field_path
+
+            where = field_path(exc)
+            prefix = f"{key}." if key and where else key or ""
+            raise BodyMismatch(
+                _first_message(exc), f"{prefix}{where}" if where else (key or None)
+            ) from None
+
+    return parse
+
+
+def _first_message(exc: BaseException) -> str:
+    messages = cattrs.transform_error(exc) if isinstance(exc, Exception) else []
+    return messages[0] if messages else str(exc)
+
+
+def no_content(response: httpx.Response, converter: cattrs.Converter) -> None:
+    """A parser for calls whose answer carries nothing we need."""
+    return

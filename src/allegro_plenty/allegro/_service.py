@@ -1,0 +1,126 @@
+"""Allegro's HTTP conventions: media type, request id, error bodies."""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from typing import Any
+
+import httpx
+
+from .._http.operation import Operation
+from .._http.redact import scrub
+from .._http.retry import parse_retry_after
+from .._http.status import status_error, status_error_class
+from ..errors import ErrorItem, OAuthError, PermissionDeniedError, RateLimitError
+
+__all__ = ["MEDIA_TYPE", "AllegroService", "oauth_error"]
+
+MEDIA_TYPE = "application/vnd.allegro.public.v1+json"
+"""Allegro answers 406 to any other ``Accept``."""
+
+_SCOPE_IN_CHALLENGE = re.compile(r'scope="([^"]+)"')
+
+
+def _body(response: httpx.Response, secrets: tuple[str, ...] = ()) -> Any:
+    # Scrubbed before parsing: Allegro's messages quote tokens they refuse
+    # ("Access token expired: <token>", "Invalid refresh token: <token>").
+    text = scrub(response.text, secrets)
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text[:500]
+
+
+def error_items(body: Any) -> list[ErrorItem]:
+    """Allegro's ``{"errors": [...]}`` and the OAuth ``{"error", "error_description"}``."""
+    if not isinstance(body, dict):
+        return []
+    raw = body.get("errors")
+    if isinstance(raw, list):
+        return [
+            ErrorItem(
+                code=_text(e.get("code")),
+                message=_text(e.get("message")),
+                user_message=_text(e.get("userMessage")),
+                path=_text(e.get("path")),
+                details=_text(e.get("details")),
+            )
+            for e in raw
+            if isinstance(e, dict)
+        ]
+    if "error" in body:
+        return [
+            ErrorItem(code=_text(body.get("error")), message=_text(body.get("error_description")))
+        ]
+    return []
+
+
+def _text(value: object) -> str | None:
+    return None if value is None else str(value)
+
+
+def oauth_error(response: httpx.Response, secrets: tuple[str, ...]) -> OAuthError | None:
+    """The OAuthError for a token-endpoint refusal, or ``None`` if it is not one.
+
+    Allegro's ``invalid_grant`` description quotes the refresh token it refused,
+    so every secret of the request is scrubbed from the description.
+    """
+    body = _body(response, secrets)
+    if response.status_code not in (400, 401) or not isinstance(body, dict):
+        return None
+    error = body.get("error")
+    if not isinstance(error, str):
+        return None
+    description = body.get("error_description")
+    return OAuthError(
+        error, None if description is None else str(description), response.status_code
+    )
+
+
+class AllegroService:
+    """The :class:`~allegro_plenty._http.engine.Service` for Allegro."""
+
+    name = "allegro"
+
+    def request_id(self, response: httpx.Response) -> str | None:
+        request_id: str | None = response.headers.get("trace-id")
+        return request_id
+
+    def before_send(self, operation: Operation[Any]) -> float:
+        return 0.0
+
+    def after_response(self, operation: Operation[Any], response: httpx.Response) -> None:
+        return None
+
+    def error_for(self, response: httpx.Response, operation: Operation[Any], url: str) -> Exception:
+        if operation.oauth:
+            refused = oauth_error(response, operation.secrets)
+            if refused is not None:
+                return refused
+        body = _body(response, operation.secrets)
+        items = error_items(body)
+        status = response.status_code
+        cls = operation.status_errors.get(status) or status_error_class(status)
+        extra: dict[str, Any] = {}
+        note = None
+        if issubclass(cls, RateLimitError):
+            extra["retry_after"] = parse_retry_after(response.headers, time.time())
+        if issubclass(cls, PermissionDeniedError):
+            challenge = _SCOPE_IN_CHALLENGE.search(response.headers.get("www-authenticate", ""))
+            extra["missing_scope"] = challenge.group(1) if challenge else None
+            if operation.required_scope:
+                note = f"This call needs the OAuth scope {operation.required_scope}"
+        return status_error(
+            service=self.name,
+            response=response,
+            operation=operation,
+            url=url,
+            request_id=self.request_id(response),
+            errors=items,
+            body=body,
+            cls=cls,
+            note=note,
+            **extra,
+        )

@@ -1,0 +1,495 @@
+"""Allegro OAuth: environments, app credentials, device flow, authorization code with PKCE, refresh.
+
+The token endpoint authenticates the application with HTTP Basic
+(``client_id:client_secret``) and takes a form body. Access tokens last 12 h;
+refresh tokens are single-use and rotate with every refresh, and a reused one
+answers 400 ``invalid_grant``. Never refresh one account from two places at
+once: :class:`~allegro_plenty.AllegroClient` refreshes under the token store's
+lock.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import hashlib
+import secrets
+import time
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from datetime import datetime, timedelta, timezone
+from urllib.parse import quote
+
+import attrs
+import cattrs
+import httpx
+
+from .._http.engine import AsyncEngine, EngineConfig, SyncEngine
+from .._http.operation import Operation, Retry, parse_json
+from .._http.retry import RetryPolicy
+from ..errors import DeviceFlowError, OAuthError
+from ..tokens import Token
+
+__all__ = [
+    "ORDERS_READ",
+    "ORDERS_WRITE",
+    "PAYMENTS_WRITE",
+    "PRODUCTION",
+    "PROFILE_READ",
+    "SANDBOX",
+    "AllegroApp",
+    "AllegroEnvironment",
+    "AllegroOAuth",
+    "AsyncAllegroOAuth",
+    "DeviceAuthorization",
+    "PkcePair",
+    "order_scopes",
+]
+
+ORDERS_READ = "allegro:api:orders:read"
+ORDERS_WRITE = "allegro:api:orders:write"
+PAYMENTS_WRITE = "allegro:api:payments:write"
+PROFILE_READ = "allegro:api:profile:read"
+"""Needed by ``GET /me``, which tells which seller account a token belongs to."""
+
+DEVICE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
+
+
+def order_scopes(*, refunds: bool = False) -> tuple[str, ...]:
+    """The scopes order management needs; ``refunds`` adds ``payments:write``."""
+    scopes = (ORDERS_READ, ORDERS_WRITE, PROFILE_READ)
+    return (*scopes, PAYMENTS_WRITE) if refunds else scopes
+
+
+@attrs.frozen
+class AllegroEnvironment:
+    """Where an Allegro environment lives.
+
+    Attributes:
+        api_url: The REST API base URL.
+        oauth_url: The host of the authorize, token and device endpoints.
+    """
+
+    api_url: str
+    oauth_url: str
+
+    @property
+    def authorize_url(self) -> str:
+        """Where the seller grants access (authorization code flow)."""
+        return f"{self.oauth_url}/auth/oauth/authorize"
+
+    @property
+    def token_url(self) -> str:
+        """The token endpoint."""
+        return f"{self.oauth_url}/auth/oauth/token"
+
+    @property
+    def device_url(self) -> str:
+        """The device-code endpoint."""
+        return f"{self.oauth_url}/auth/oauth/device"
+
+    def with_base_url(self, api_url: str, oauth_url: str | None = None) -> AllegroEnvironment:
+        """The same environment behind another base URL (a proxy, a mock server)."""
+        return attrs.evolve(
+            self, api_url=api_url.rstrip("/"), oauth_url=oauth_url or self.oauth_url
+        )
+
+
+PRODUCTION = AllegroEnvironment("https://api.allegro.pl", "https://allegro.pl")
+SANDBOX = AllegroEnvironment(
+    "https://api.allegro.pl.allegrosandbox.pl", "https://allegro.pl.allegrosandbox.pl"
+)
+
+
+@attrs.frozen(repr=False)
+class AllegroApp:
+    """The registered application. Its ``repr`` never shows the secret."""
+
+    client_id: str
+    client_secret: str
+    redirect_uri: str | None = None
+    """Needed for the authorization code flow (and its refreshes)."""
+
+    def __repr__(self) -> str:
+        return f"AllegroApp(client_id={self.client_id!r}, redirect_uri={self.redirect_uri!r})"
+
+    @property
+    def basic_auth(self) -> str:
+        """The ``Authorization`` header value for the token endpoint."""
+        raw = f"{self.client_id}:{self.client_secret}".encode()
+        return "Basic " + base64.b64encode(raw).decode()
+
+
+@attrs.frozen(repr=False)
+class DeviceAuthorization:
+    """The start of a device flow: show ``verification_uri_complete`` to the seller."""
+
+    device_code: str
+    user_code: str
+    verification_uri: str
+    verification_uri_complete: str | None
+    expires_in: int
+    interval: int
+
+    def __repr__(self) -> str:
+        return (
+            f"DeviceAuthorization(user_code={self.user_code!r}, "
+            f"verification_uri={self.verification_uri!r}, expires_in={self.expires_in})"
+        )
+
+
+@attrs.frozen(repr=False)
+class PkcePair:
+    """A PKCE code verifier and its S256 challenge."""
+
+    verifier: str
+    challenge: str
+
+    def __repr__(self) -> str:
+        return f"PkcePair(challenge={self.challenge!r})"
+
+    @classmethod
+    def generate(cls) -> PkcePair:
+        """A fresh random pair (RFC 7636, S256)."""
+        verifier = secrets.token_urlsafe(64)[:96]
+        digest = hashlib.sha256(verifier.encode("ascii")).digest()
+        challenge = base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
+        return cls(verifier, challenge)
+
+
+def authorization_url(
+    app: AllegroApp,
+    environment: AllegroEnvironment,
+    *,
+    state: str,
+    pkce: PkcePair | None = None,
+    scopes: Sequence[str] = order_scopes(),
+) -> str:
+    """The URL to send the seller to (authorization code flow)."""
+    if app.redirect_uri is None:
+        raise ValueError("the authorization code flow needs AllegroApp.redirect_uri")
+    params = {
+        "response_type": "code",
+        "client_id": app.client_id,
+        "redirect_uri": app.redirect_uri,
+        "state": state,
+        "scope": " ".join(scopes),
+    }
+    if pkce is not None:
+        params.update(code_challenge=pkce.challenge, code_challenge_method="S256")
+    query = "&".join(f"{k}={quote(v, safe=':/')}" for k, v in params.items())
+    return f"{environment.authorize_url}?{query}"
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def _token_parser(
+    clock: Callable[[], datetime],
+) -> Callable[[httpx.Response, cattrs.Converter], Token]:
+    def parse(response: httpx.Response, converter: cattrs.Converter) -> Token:
+        from .._http.operation import BodyMismatch
+
+        data = parse_json(response)
+        if not isinstance(data, dict) or not isinstance(data.get("access_token"), str):
+            raise BodyMismatch("token response has no access_token", "access_token")
+        expires_in = data.get("expires_in")
+        try:
+            if isinstance(expires_in, bool) or not isinstance(expires_in, int | float | str):
+                raise TypeError
+            seconds = float(expires_in)
+        except (TypeError, ValueError):
+            raise BodyMismatch("token response has no numeric expires_in", "expires_in") from None
+        refresh = data.get("refresh_token")
+        scope = data.get("scope")
+        return Token(
+            access_token=data["access_token"],
+            expires_at=clock() + timedelta(seconds=seconds),
+            refresh_token=refresh if isinstance(refresh, str) else None,
+            scope=scope if isinstance(scope, str) else None,
+        )
+
+    return parse
+
+
+def _device_parser(response: httpx.Response, converter: cattrs.Converter) -> DeviceAuthorization:
+    from .._http.operation import BodyMismatch
+
+    data = parse_json(response)
+    try:
+        return DeviceAuthorization(
+            device_code=str(data["device_code"]),
+            user_code=str(data["user_code"]),
+            verification_uri=str(data["verification_uri"]),
+            verification_uri_complete=data.get("verification_uri_complete"),
+            expires_in=int(data["expires_in"]),
+            interval=int(data.get("interval") or 5),
+        )
+    except (KeyError, TypeError, ValueError) as exc:
+        raise BodyMismatch(f"device authorization lacks {exc}") from None
+
+
+def device_authorization_operation(
+    app: AllegroApp, environment: AllegroEnvironment, scopes: Sequence[str]
+) -> Operation[DeviceAuthorization]:
+    """``POST /auth/oauth/device``: start a device flow."""
+    return Operation(
+        name="oauth.device_authorization",
+        method="POST",
+        path=environment.device_url,
+        parse=_device_parser,
+        retry=Retry.CONNECT_ERRORS_ONLY,
+        form={"client_id": app.client_id, "scope": " ".join(scopes)},
+        headers={"Authorization": app.basic_auth, "Accept": "application/json"},
+        authenticated=False,
+        secrets=(app.client_secret, app.basic_auth),
+        oauth=True,
+    )
+
+
+def token_operation(
+    app: AllegroApp,
+    environment: AllegroEnvironment,
+    form: Mapping[str, str],
+    *,
+    clock: Callable[[], datetime] = _now,
+) -> Operation[Token]:
+    """``POST /auth/oauth/token`` with a grant in ``form``.
+
+    Retried on connect errors only: a refresh that reached Allegro has used up
+    its refresh token even if the answer got lost, so re-sending it cannot help.
+    """
+    secret_values = tuple(v for k, v in form.items() if k != "grant_type")
+    return Operation(
+        name=f"oauth.token.{form.get('grant_type', '?').rsplit(':', 1)[-1]}",
+        method="POST",
+        path=environment.token_url,
+        parse=_token_parser(clock),
+        retry=Retry.CONNECT_ERRORS_ONLY,
+        form=dict(form),
+        headers={"Authorization": app.basic_auth, "Accept": "application/json"},
+        authenticated=False,
+        secrets=(app.client_secret, app.basic_auth, *secret_values),
+        oauth=True,
+    )
+
+
+def refresh_form(app: AllegroApp, refresh_token: str) -> dict[str, str]:
+    """The form of a refresh grant (auth-code tokens also need ``redirect_uri``)."""
+    form = {"grant_type": "refresh_token", "refresh_token": refresh_token}
+    if app.redirect_uri is not None:
+        form["redirect_uri"] = app.redirect_uri
+    return form
+
+
+def next_poll_interval(error: OAuthError, interval: float) -> float:
+    """How long to wait before polling again after ``error``, or raise if the flow is over.
+
+    Allegro answers ``authorization_pending`` until the seller confirms,
+    ``slow_down`` when polled too fast (RFC 8628: add 5 s), ``access_denied``
+    when the seller refuses, and ``invalid_request`` for an expired or already
+    used device code (it never sends ``expired_token``).
+    """
+    if error.error == "authorization_pending":
+        return interval
+    if error.error == "slow_down":
+        return interval + 5
+    if error.error == "access_denied":
+        raise DeviceFlowError("access_denied", "the seller refused access", error.status_code)
+    if error.error in ("invalid_request", "expired_token"):
+        raise DeviceFlowError(
+            error.error, "the device code expired or was already used", error.status_code
+        )
+    raise error
+
+
+class _OAuthBase:
+    def __init__(
+        self,
+        app: AllegroApp,
+        *,
+        environment: AllegroEnvironment = PRODUCTION,
+        retry: RetryPolicy | None = None,
+        clock: Callable[[], datetime] = _now,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.app = app
+        self.environment = environment
+        self.clock = clock
+        self.monotonic = monotonic
+        from .._convert import make_converter
+        from .._version import __version__
+        from ._service import AllegroService
+
+        self._config = EngineConfig(
+            service=AllegroService(),
+            base_url=environment.oauth_url,
+            converter=make_converter(),
+            retry=retry or RetryPolicy(),
+            headers={"User-Agent": f"allegro-plenty/{__version__}"},
+        )
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.app!r}, environment={self.environment.oauth_url!r})"
+
+    def authorization_url(
+        self, *, state: str, pkce: PkcePair | None = None, scopes: Sequence[str] = order_scopes()
+    ) -> str:
+        """The URL to send the seller to (authorization code flow)."""
+        return authorization_url(self.app, self.environment, state=state, pkce=pkce, scopes=scopes)
+
+    def _token(self, form: Mapping[str, str]) -> Operation[Token]:
+        return token_operation(self.app, self.environment, form, clock=self.clock)
+
+    def _code_form(self, code: str, pkce: PkcePair | None) -> dict[str, str]:
+        if self.app.redirect_uri is None:
+            raise ValueError("the authorization code flow needs AllegroApp.redirect_uri")
+        form = {
+            "grant_type": "authorization_code",
+            "code": code,
+            "redirect_uri": self.app.redirect_uri,
+        }
+        if pkce is not None:
+            form["code_verifier"] = pkce.verifier
+        return form
+
+    def _deadline(self, authorization: DeviceAuthorization, timeout: float | None) -> float:
+        limit = (
+            authorization.expires_in if timeout is None else min(timeout, authorization.expires_in)
+        )
+        return self.monotonic() + limit
+
+
+class AllegroOAuth(_OAuthBase):
+    """Allegro OAuth flows with a blocking HTTP client.
+
+    Args:
+        app: The application's credentials.
+        environment: :data:`PRODUCTION`, :data:`SANDBOX` or a custom one.
+        http_client: An ``httpx.Client`` to use (its transport, proxies ...).
+        sleep: Injected in tests so device polling runs instantly.
+    """
+
+    def __init__(
+        self,
+        app: AllegroApp,
+        *,
+        environment: AllegroEnvironment = PRODUCTION,
+        http_client: httpx.Client | None = None,
+        retry: RetryPolicy | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], datetime] = _now,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        super().__init__(
+            app, environment=environment, retry=retry, clock=clock, monotonic=monotonic
+        )
+        self._owns_http = http_client is None
+        self._http = http_client or httpx.Client(timeout=httpx.Timeout(30.0, connect=10.0))
+        self._sleep = sleep
+        self._engine = SyncEngine(self._config, self._http, None, sleep=sleep)
+
+    def close(self) -> None:
+        """Close the HTTP client if this object created it."""
+        if self._owns_http:
+            self._http.close()
+
+    def __enter__(self) -> AllegroOAuth:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def start_device_flow(self, scopes: Sequence[str] = order_scopes()) -> DeviceAuthorization:
+        """Start a device flow; show ``verification_uri_complete`` to the seller."""
+        return self._engine.run(device_authorization_operation(self.app, self.environment, scopes))
+
+    def wait_for_device_token(
+        self, authorization: DeviceAuthorization, *, timeout: float | None = None
+    ) -> Token:
+        """Poll until the seller confirms; raises DeviceFlowError if denied or expired."""
+        interval = float(authorization.interval)
+        deadline = self._deadline(authorization, timeout)
+        form = {"grant_type": DEVICE_GRANT, "device_code": authorization.device_code}
+        while True:
+            self._sleep(interval)
+            try:
+                return self._engine.run(self._token(form))
+            except OAuthError as error:
+                interval = next_poll_interval(error, interval)
+            if self.monotonic() + interval > deadline:
+                raise DeviceFlowError("expired_token", "the device code expired", 400)
+
+    def exchange_code(self, code: str, *, pkce: PkcePair | None = None) -> Token:
+        """Exchange an authorization code (and the PKCE verifier) for tokens."""
+        return self._engine.run(self._token(self._code_form(code, pkce)))
+
+    def refresh(self, refresh_token: str) -> Token:
+        """Refresh. The old refresh token is dead afterwards: store the new pair at once."""
+        return self._engine.run(self._token(refresh_form(self.app, refresh_token)))
+
+
+class AsyncAllegroOAuth(_OAuthBase):
+    """Allegro OAuth flows with an async HTTP client. See :class:`AllegroOAuth`."""
+
+    def __init__(
+        self,
+        app: AllegroApp,
+        *,
+        environment: AllegroEnvironment = PRODUCTION,
+        http_client: httpx.AsyncClient | None = None,
+        retry: RetryPolicy | None = None,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        clock: Callable[[], datetime] = _now,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        super().__init__(
+            app, environment=environment, retry=retry, clock=clock, monotonic=monotonic
+        )
+        self._owns_http = http_client is None
+        self._http = http_client or httpx.AsyncClient(timeout=httpx.Timeout(30.0, connect=10.0))
+        self._sleep = sleep
+        self._engine = AsyncEngine(self._config, self._http, None, sleep=sleep)
+
+    async def aclose(self) -> None:
+        """Close the HTTP client if this object created it."""
+        if self._owns_http:
+            await self._http.aclose()
+
+    async def __aenter__(self) -> AsyncAllegroOAuth:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    async def start_device_flow(
+        self, scopes: Sequence[str] = order_scopes()
+    ) -> DeviceAuthorization:
+        """Start a device flow; show ``verification_uri_complete`` to the seller."""
+        return await self._engine.run(
+            device_authorization_operation(self.app, self.environment, scopes)
+        )
+
+    async def wait_for_device_token(
+        self, authorization: DeviceAuthorization, *, timeout: float | None = None
+    ) -> Token:
+        """Poll until the seller confirms; raises DeviceFlowError if denied or expired."""
+        interval = float(authorization.interval)
+        deadline = self._deadline(authorization, timeout)
+        form = {"grant_type": DEVICE_GRANT, "device_code": authorization.device_code}
+        while True:
+            await self._sleep(interval)
+            try:
+                return await self._engine.run(self._token(form))
+            except OAuthError as error:
+                interval = next_poll_interval(error, interval)
+            if self.monotonic() + interval > deadline:
+                raise DeviceFlowError("expired_token", "the device code expired", 400)
+
+    async def exchange_code(self, code: str, *, pkce: PkcePair | None = None) -> Token:
+        """Exchange an authorization code (and the PKCE verifier) for tokens."""
+        return await self._engine.run(self._token(self._code_form(code, pkce)))
+
+    async def refresh(self, refresh_token: str) -> Token:
+        """Refresh. The old refresh token is dead afterwards: store the new pair at once."""
+        return await self._engine.run(self._token(refresh_form(self.app, refresh_token)))

@@ -1,0 +1,321 @@
+"""``AllegroClient`` and ``AsyncAllegroClient``: typed access to Allegro's order API.
+
+Both are thin: each method builds an operation from :mod:`.endpoints` and hands
+it to the engine. Paging logic that must work in both lives in :mod:`.paging`
+as plain state machines.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from typing import Any
+
+import httpx
+
+from .._convert import make_converter
+from .._http.auth import AsyncTokenAuth, StaticTokenAuth, SyncTokenAuth
+from .._http.engine import AsyncAuth, AsyncEngine, EngineConfig, SyncAuth, SyncEngine
+from .._http.retry import RetryEvent, RetryPolicy
+from .._version import __version__
+from ..errors import AllegroPlentyError
+from ..tokens import Token, TokenStore
+from . import endpoints as ep
+from ._service import MEDIA_TYPE, AllegroService
+from .auth import PRODUCTION, AllegroApp, AllegroEnvironment, AllegroOAuth, AsyncAllegroOAuth
+from .models import (
+    CheckoutForm,
+    CheckoutForms,
+    CheckoutFormStatus,
+    FulfillmentProviderId,
+    FulfillmentStatus,
+    LineItemsSent,
+)
+
+__all__ = [
+    "ALLEGRO_RETRY",
+    "DEFAULT_TIMEOUT",
+    "AllegroClient",
+    "AsyncAllegroClient",
+    "NotConnectedError",
+]
+
+SERVICE = "allegro"
+DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
+ALLEGRO_RETRY = RetryPolicy(rate_limit_delay=60.0, max_retry_after=300.0)
+"""Allegro sends no Retry-After on 429 and calling during a block lengthens it:
+wait a minute, then two."""
+USER_AGENT = f"allegro-plenty/{__version__} (+https://pypi.org/project/allegro-plenty/)"
+
+
+class NotConnectedError(AllegroPlentyError):
+    """No refreshable token is stored for the account: connect it (device flow) first."""
+
+
+class _AllegroClientBase:
+    """What the sync and async clients share: configuration, no I/O."""
+
+    def __init__(
+        self,
+        *,
+        app: AllegroApp | None,
+        account: str | None,
+        token_store: TokenStore | None,
+        access_token: str | None,
+        environment: AllegroEnvironment,
+        base_url: str | None,
+        retry: RetryPolicy,
+        on_retry: Callable[[RetryEvent], None] | None,
+        strict: bool,
+        language: str,
+    ) -> None:
+        if access_token is None and (app is None or account is None or token_store is None):
+            raise ValueError("pass access_token, or app + account + token_store")
+        self.environment = environment.with_base_url(base_url) if base_url else environment
+        self.app = app
+        self.account = account
+        self.token_store = token_store
+        self.language = language
+        self._access_token = access_token
+        self._config = EngineConfig(
+            service=AllegroService(),
+            base_url=self.environment.api_url,
+            converter=make_converter(strict=strict),
+            retry=retry,
+            headers={"Accept": MEDIA_TYPE, "User-Agent": USER_AGENT},
+            on_retry=on_retry,
+        )
+
+    def __repr__(self) -> str:
+        return (
+            f"{type(self).__name__}(account={self.account!r}, api_url={self.environment.api_url!r})"
+        )
+
+    def _stored_refresh_token(self, stored: Token | None) -> str:
+        if stored is None or stored.refresh_token is None:
+            raise NotConnectedError(
+                f"no refreshable Allegro token stored for account {self.account!r}; "
+                "connect the account (device flow or authorization code) first"
+            )
+        return stored.refresh_token
+
+
+class AllegroClient(_AllegroClientBase):
+    """Blocking client for Allegro's order-management API.
+
+    Args:
+        app: The application's credentials (needed to refresh tokens).
+        account: The seller account this client acts for (the ``/me`` id);
+            the key of its token in ``token_store``.
+        token_store: Where the account's tokens live; refreshes happen under
+            its lock, so every worker sharing it refreshes at most once.
+        access_token: Instead of the three above: a token you manage yourself.
+        environment: :data:`~allegro_plenty.allegro.auth.PRODUCTION` or ``SANDBOX``.
+        base_url: Override the API base URL (a proxy, a mock server).
+        http_client: Your own ``httpx.Client`` (you close it).
+        transport: A transport for the client this object creates (tests use
+            ``httpx.MockTransport``).
+        timeout: Request timeouts.
+        retry: Retry policy; :data:`ALLEGRO_RETRY` by default.
+        on_retry: Called before every retry (for metrics).
+        strict: Reject unknown keys and enum values in responses (for tests).
+        language: Preferred ``Accept-Language`` for error messages.
+        sleep: Injected in tests so backoff takes no time.
+    """
+
+    def __init__(
+        self,
+        *,
+        app: AllegroApp | None = None,
+        account: str | None = None,
+        token_store: TokenStore | None = None,
+        access_token: str | None = None,
+        environment: AllegroEnvironment = PRODUCTION,
+        base_url: str | None = None,
+        http_client: httpx.Client | None = None,
+        transport: httpx.BaseTransport | None = None,
+        timeout: httpx.Timeout = DEFAULT_TIMEOUT,
+        retry: RetryPolicy = ALLEGRO_RETRY,
+        on_retry: Callable[[RetryEvent], None] | None = None,
+        strict: bool = False,
+        language: str = "en-US",
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        super().__init__(
+            app=app,
+            account=account,
+            token_store=token_store,
+            access_token=access_token,
+            environment=environment,
+            base_url=base_url,
+            retry=retry,
+            on_retry=on_retry,
+            strict=strict,
+            language=language,
+        )
+        self._owns_http = http_client is None
+        self._http = http_client or httpx.Client(transport=transport, timeout=timeout)
+        self._engine = SyncEngine(self._config, self._http, self._auth(sleep), sleep=sleep)
+
+    def _auth(self, sleep: Callable[[float], None]) -> SyncAuth:
+        if self._access_token is not None:
+            return StaticTokenAuth(self._access_token)
+        assert self.app is not None
+        assert self.account is not None
+        assert self.token_store is not None
+        oauth = AllegroOAuth(
+            self.app, environment=self.environment, http_client=self._http, sleep=sleep
+        )
+
+        def renew(stored: Token | None) -> Token:
+            return oauth.refresh(self._stored_refresh_token(stored))
+
+        return SyncTokenAuth(self.token_store, SERVICE, self.account, renew)
+
+    def close(self) -> None:
+        """Close the HTTP client if this object created it."""
+        if self._owns_http:
+            self._http.close()
+
+    def __enter__(self) -> AllegroClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # --- checkout forms ------------------------------------------------------
+
+    def list_checkout_forms(
+        self,
+        *,
+        offset: int = 0,
+        limit: int = ep.CHECKOUT_FORMS_PAGE_LIMIT,
+        status: CheckoutFormStatus | str | None = None,
+        fulfillment_status: FulfillmentStatus | str | None = None,
+        fulfillment_provider_id: FulfillmentProviderId | str | None = None,
+        line_items_sent: LineItemsSent | str | None = None,
+        bought_at_gte: datetime | None = None,
+        bought_at_lte: datetime | None = None,
+        updated_at_gte: datetime | None = None,
+        updated_at_lte: datetime | None = None,
+        payment_id: str | None = None,
+        surcharges_id: str | None = None,
+        delivery_method_id: str | None = None,
+        buyer_login: str | None = None,
+        marketplace_id: str | None = None,
+        sort: str | None = None,
+    ) -> CheckoutForms:
+        """One page of checkout forms (``GET /order/checkout-forms``)."""
+        return self._engine.run(
+            ep.list_checkout_forms(
+                language=self.language,
+                offset=offset,
+                limit=limit,
+                status=status,
+                fulfillment_status=fulfillment_status,
+                fulfillment_provider_id=fulfillment_provider_id,
+                line_items_sent=line_items_sent,
+                bought_at_gte=bought_at_gte,
+                bought_at_lte=bought_at_lte,
+                updated_at_gte=updated_at_gte,
+                updated_at_lte=updated_at_lte,
+                payment_id=payment_id,
+                surcharges_id=surcharges_id,
+                delivery_method_id=delivery_method_id,
+                buyer_login=buyer_login,
+                marketplace_id=marketplace_id,
+                sort=sort,
+            )
+        )
+
+    def get_checkout_form(self, form_id: str) -> CheckoutForm:
+        """One checkout form by id (``GET /order/checkout-forms/{id}``)."""
+        return self._engine.run(ep.get_checkout_form(form_id, language=self.language))
+
+    def set_fulfillment_status(
+        self, form_id: str, status: FulfillmentStatus | str, *, revision: str | None = None
+    ) -> None:
+        """Set the seller-side status. Never retried; a stale revision raises StaleRevisionError."""
+        self._engine.run(ep.set_fulfillment_status(form_id, status, revision=revision))
+
+
+class AsyncAllegroClient(_AllegroClientBase):
+    """Async client for Allegro's order-management API. See :class:`AllegroClient`."""
+
+    def __init__(
+        self,
+        *,
+        app: AllegroApp | None = None,
+        account: str | None = None,
+        token_store: TokenStore | None = None,
+        access_token: str | None = None,
+        environment: AllegroEnvironment = PRODUCTION,
+        base_url: str | None = None,
+        http_client: httpx.AsyncClient | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+        timeout: httpx.Timeout = DEFAULT_TIMEOUT,
+        retry: RetryPolicy = ALLEGRO_RETRY,
+        on_retry: Callable[[RetryEvent], None] | None = None,
+        strict: bool = False,
+        language: str = "en-US",
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        super().__init__(
+            app=app,
+            account=account,
+            token_store=token_store,
+            access_token=access_token,
+            environment=environment,
+            base_url=base_url,
+            retry=retry,
+            on_retry=on_retry,
+            strict=strict,
+            language=language,
+        )
+        self._owns_http = http_client is None
+        self._http = http_client or httpx.AsyncClient(transport=transport, timeout=timeout)
+        self._engine = AsyncEngine(self._config, self._http, self._auth(sleep), sleep=sleep)
+
+    def _auth(self, sleep: Callable[[float], Awaitable[None]]) -> AsyncAuth:
+        if self._access_token is not None:
+            return StaticTokenAuth(self._access_token)
+        assert self.app is not None
+        assert self.account is not None
+        assert self.token_store is not None
+        oauth = AsyncAllegroOAuth(
+            self.app, environment=self.environment, http_client=self._http, sleep=sleep
+        )
+
+        async def renew(stored: Token | None) -> Token:
+            return await oauth.refresh(self._stored_refresh_token(stored))
+
+        return AsyncTokenAuth(self.token_store, SERVICE, self.account, renew)
+
+    async def aclose(self) -> None:
+        """Close the HTTP client if this object created it."""
+        if self._owns_http:
+            await self._http.aclose()
+
+    async def __aenter__(self) -> AsyncAllegroClient:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    # --- checkout forms ------------------------------------------------------
+
+    async def list_checkout_forms(self, **filters: Any) -> CheckoutForms:
+        """One page of checkout forms (see :meth:`AllegroClient.list_checkout_forms`)."""
+        return await self._engine.run(ep.list_checkout_forms(language=self.language, **filters))
+
+    async def get_checkout_form(self, form_id: str) -> CheckoutForm:
+        """One checkout form by id (``GET /order/checkout-forms/{id}``)."""
+        return await self._engine.run(ep.get_checkout_form(form_id, language=self.language))
+
+    async def set_fulfillment_status(
+        self, form_id: str, status: FulfillmentStatus | str, *, revision: str | None = None
+    ) -> None:
+        """Set the seller-side status. Never retried; a stale revision raises StaleRevisionError."""
+        await self._engine.run(ep.set_fulfillment_status(form_id, status, revision=revision))
