@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from typing import TypeVar
 
 import httpx
 import pytest
 
+from allegro_plenty.testing import FakeClock, FakeService
+
 from .specs import SpecCheckedTransport
+
+FakeServiceT = TypeVar("FakeServiceT", bound=FakeService)
 
 Handler = Callable[[httpx.Request], httpx.Response]
 
@@ -31,3 +36,31 @@ def spec_checked() -> Iterator[Callable[..., SpecCheckedTransport]]:
     violations = [v for t in made for v in t.violations]
     if violations:
         pytest.fail("requests or responses broke the official spec:\n" + "\n".join(violations))
+
+
+@pytest.fixture
+def fake_clock() -> FakeClock:
+    """A clock that moves only when told to; give it to the fakes and, as sleep, to clients."""
+    return FakeClock()
+
+
+@pytest.fixture
+def checked() -> Iterator[Callable[[FakeServiceT], FakeServiceT]]:
+    """Register fakes whose every response must fit the official spec (checked at teardown).
+
+    Usage: ``plenty = checked(FakePlenty(clock=fake_clock))``. Where ``../shared``
+    is absent the behaviour is still tested; only the spec check is left out.
+    """
+    from .fakes_support import spec_violations, specs_present
+
+    fakes: list[FakeService] = []
+
+    def register(fake: FakeServiceT) -> FakeServiceT:
+        fakes.append(fake)
+        return fake
+
+    yield register
+    if specs_present():
+        found = [v for fake in fakes for v in spec_violations(fake)]
+        if found:
+            pytest.fail("the fakes answered outside the official spec:\n" + "\n".join(found))

@@ -23,7 +23,7 @@ class Deviation:
         service: ``"allegro"`` or ``"plenty"``.
         kind: ``"request"`` (our request breaks the spec) or ``"response"``
             (the real answer, and so the fakes' answer, breaks it).
-        method: HTTP method.
+        method: The HTTP method (a regex: ``"GET|POST"`` for several).
         path: A regex the request path must match in full.
         error: A regex the validation error must contain.
         reality: What the real API does.
@@ -44,7 +44,7 @@ class Deviation:
         return (
             service == self.service
             and kind == self.kind
-            and request.method == self.method
+            and re.fullmatch(self.method, request.method) is not None
             and re.fullmatch(self.path, request.url.path) is not None
             and re.search(self.error, error) is not None
         )
@@ -63,6 +63,259 @@ DEVIATIONS: tuple[Deviation, ...] = (
             '{"checkoutForms": [], "count": 0, "totalCount": 0}; the spec declares '
             "count with minimum: 1."
         ),
-        source="TO VERIFY (helper): find an allegro/allegro-api issue or doc page showing count 0",
+        source=(
+            "allegro/allegro-api#2360 (maintainer PawelTaberski: an account without orders "
+            'should receive {"checkoutForms": [], "count": 0, "totalCount": 0}); the same '
+            "body is quoted from production in #905 and #3304"
+        ),
+    ),
+    Deviation(
+        id="plenty-payment-property-value-string",
+        service="plenty",
+        kind="request",
+        method="GET",
+        path=r"/rest/payments/property/\d+/[^/]+",
+        error=r"Path parameter error: propertyValue \| Failed to cast value to integer",
+        reality=(
+            "The property value is any string (an Allegro payment id is a UUID); the "
+            "client sends it URL-encoded. The spec's integer type is a generator artefact."
+        ),
+        source=(
+            "plentymarkets/plugin-interface @ 6927a12b Modules/Payment/Contracts/"
+            "PaymentRepositoryContract.php: getPaymentsByPropertyTypeAndValue(int "
+            '$propertyTypeId = 0, $propertyValue = "", ...) (untyped, string default); '
+            "plentymarkets/plentymarkets-shopware-connector @ 887a6d21 "
+            "HandlePaymentCommandHandler.php calls payments/property/1/<alphanumeric PSP ref>"
+        ),
+    ),
+    Deviation(
+        id="plenty-contact-external-id-string",
+        service="plenty",
+        kind="request",
+        method="GET",
+        path=r"/rest/accounts/contacts",
+        error=r"Query parameter error: externalId \| Failed to cast value to integer",
+        reality=(
+            "Contact externalId is a string; the client filters by the Allegro buyer id "
+            "and keeps only exact matches. The same spec types phone, town and address "
+            "filters as integers too."
+        ),
+        source=(
+            "plentymarkets spec's own Contact schema (externalId: string); "
+            "plentymarkets/plugin-interface Modules/Account/Contact/Models/Contact.php; "
+            'plentymarkets/api-doc docs contact-data.adoc example "externalId": "102030"'
+        ),
+    ),
+    Deviation(
+        id="plenty-referrer-create-without-parent",
+        service="plenty",
+        kind="request",
+        method="POST",
+        path=r"/rest/orders/referrers",
+        error=r"Operation post not found|no path in the spec matches",
+        reality=(
+            "The route is POST /rest/orders/referrers/{parentReferrerId?} with an optional "
+            "last segment, which OpenAPI cannot express; without it plenty creates a main "
+            "referrer with the next free id."
+        ),
+        source=(
+            "the V3 spec's own path /rest/orders/referrers/{parentReferrerId?} and its text "
+            '("if no ID is specified, a referrer ID will be assigned automatically"); '
+            "plentymarkets/plugin-interface @ 6927a12b Modules/Order/Referrer/Contracts/"
+            "OrderReferrerRepositoryContract.php: create(array $data, float "
+            "$parentReferrerId = null)"
+        ),
+    ),
+    Deviation(
+        id="plenty-referrer-create-data-body",
+        service="plenty",
+        kind="request",
+        method="POST",
+        path=r"/rest/orders/referrers(/\d+)?",
+        error=r"Missing required query parameter: data",
+        reality=(
+            "The referrer's attributes travel as the JSON body, as for every plenty create "
+            "route; the required 'data' query parameter is the repository method's "
+            "'array $data' argument turned into a parameter by the spec generator."
+        ),
+        source=(
+            "OrderReferrerRepositoryContract.php create(array $data, ...) (plugin-interface "
+            "@ 6927a12b); Dariusch/plenty_client @ a63111eb lib/plenty_client/order/"
+            "referrer.rb posts the attributes as the request body"
+        ),
+    ),
+    Deviation(
+        id="plenty-status-history-paging",
+        service="plenty",
+        kind="request",
+        method="GET",
+        path=r"/rest/orders/status-history",
+        error=r"undeclared query parameter '(page|itemsPerPage)'",
+        reality=(
+            "The route answers the paged wrapper (page, isLastPage, itemsPerPage ...) and "
+            "takes page and itemsPerPage like every paged plenty list; the spec forgot to "
+            "declare them."
+        ),
+        source=(
+            "the spec's own 200 response of GET /rest/orders/status-history (the paged "
+            "wrapper, example itemsPerPage 25); Gemma-Analytics/ewah @ 349c4b7c "
+            "ewah/hooks/plentymarkets.py polls it with createdAtFrom/To and itemsPerPage 250"
+        ),
+    ),
+    Deviation(
+        id="plenty-currency-iso-string",
+        service="plenty",
+        kind="request",
+        method="GET",
+        path=r"/rest/orders/currencies/[A-Z]{3}/exchangeRate",
+        error=r"Path parameter error: currencyIso \| Failed to cast value to integer",
+        reality="currencyIso is an ISO 4217 code such as PLN, a string.",
+        source=(
+            "the route's own description (\"The ISO 4271 [sic] code of the currency must be "
+            'specified"); the sibling route /rest/orders/currencies/{currencyIso} types it '
+            "as a string; plentymarkets/plugin-interface Modules/Order/Currency/Contracts/"
+            "CurrencyRepositoryContract.php getExchangeRate(string $currencyIso)"
+        ),
+    ),
+    # --- answers of the fakes (allegro_plenty.testing) -------------------------------
+    Deviation(
+        id="allegro-429-undeclared",
+        service="allegro",
+        kind="response",
+        method=r"GET|POST|PUT",
+        path=r"/.*",
+        error=r"Unknown response http status: 429",
+        reality=(
+            "Any resource answers 429 with an ErrorsHolder when the application (9000 "
+            "requests a minute) or the user is over a limit; the spec declares 429 nowhere "
+            "on the order resources."
+        ),
+        source=(
+            "developer.allegro.pl/en/faq (the per-Client-ID limit and its one-minute 429 "
+            "block); allegro/allegro-api#4630 (RateLimitExceedException body), #4798 "
+            "(TooManyRequestsException), #3454 and #6754 (calling during a block lengthens it)"
+        ),
+    ),
+    Deviation(
+        id="allegro-5xx-undeclared",
+        service="allegro",
+        kind="response",
+        method=r"GET|POST|PUT",
+        path=r"/.*",
+        error=r"Unknown response http status: 5\d\d",
+        reality=(
+            'Allegro answers 500 {"errors": [{"code": "INTERNAL_SERVER_ERROR", ...}]} with '
+            "a trace-id during incidents; the spec declares no 5xx."
+        ),
+        source=(
+            "allegro/allegro-api#4166 and #4167 (production, GET /order/checkout-forms and "
+            "/{id}, maintainer PrzemyslawLukanowski confirms the incident), #2360, #4889"
+        ),
+    ),
+    Deviation(
+        id="allegro-fake-allow-list-400",
+        service="allegro",
+        kind="response",
+        method=r"GET|POST|PUT",
+        path=r"/(order|payments|me|marketplaces).*",
+        error=r"Unknown response http status: 400",
+        reality=(
+            "Deliberately stricter than Allegro: the fake answers 400 VALIDATION_ERROR to a "
+            "query parameter or body key outside its allow-list for the route (and to an "
+            "unparseable date), so a misspelt filter fails a test instead of matching every "
+            "order. Allegro answers a malformed parameter with 400 or 422 where the spec "
+            "declares it, and ignores unknown ones."
+        ),
+        source=(
+            "issue 5 of this project (strict input); allegro/allegro-api#2948 and #2347 "
+            "(a date with an unencoded '+' or without zone is refused); docs/fakes.md"
+        ),
+    ),
+    Deviation(
+        id="allegro-fake-errors-undeclared",
+        service="allegro",
+        kind="response",
+        method=r"GET|POST|PUT",
+        path=r"/(order|payments|me|marketplaces).*",
+        error=r"Unknown response http status: (401|403|404|406|422)",
+        reality=(
+            "Every resource answers 401 for a missing or expired token, 403 for a missing "
+            "scope or an application token where a user is needed, 404 for an order of "
+            "another seller and 406 without the vendor Accept header; the spec lists these "
+            "statuses on some order resources and not on their siblings."
+        ),
+        source=(
+            "allegro/allegro-api#10246, #11561, #9077 (406 NotAcceptableException on any "
+            "resource); #10619 (401 invalid_token 'Access token expired'); the spec's own "
+            "declarations of 401/406/422 on GET /order/checkout-forms"
+        ),
+    ),
+    Deviation(
+        id="plenty-error-statuses-undeclared",
+        service="plenty",
+        kind="response",
+        method=r"GET|POST|PUT|DELETE",
+        path=r"/rest/.*",
+        error=r"Unknown response http status: (400|401|403|404|409|422|429|5\d\d)",
+        reality=(
+            "plentymarkets answers 400, 404, 422 (with validation_errors), 429 (rate limit "
+            "with Retry-After, or too_many_concurrent_sessions on login) and 5xx; the spec "
+            "declares only 200 and 401, and for /rest/login only 200."
+        ),
+        source=(
+            "plentymarkets/api-doc docs ROOT/pages/limits.adoc (429, Retry-After, "
+            "X-Plenty-*-Calls-Reset) and ROOT/pages/authentication.adoc (429 "
+            "too_many_concurrent_sessions); plentymarkets/plentymarkets-shopware-connector "
+            "issue #126 (a 500 from POST /rest/payments)"
+        ),
+    ),
+    Deviation(
+        id="plenty-referrer-create-without-parent-response",
+        service="plenty",
+        kind="response",
+        method="POST",
+        path=r"/rest/orders/referrers",
+        error=r"Operation post not found|no path in the spec matches",
+        reality="The answer to the parent-less referrer create (see the request deviation).",
+        source="as plenty-referrer-create-without-parent",
+    ),
+    Deviation(
+        id="plenty-shipping-countries-array",
+        service="plenty",
+        kind="response",
+        method="GET",
+        path=r"/rest/orders/shipping/countries",
+        error=r"not valid for schema of type object",
+        reality=(
+            "The countries come as a JSON array of Country objects; the spec's schema "
+            "'Collection' names the PHP collection class, which serialises as an array."
+        ),
+        source=(
+            "plentymarkets/plentymarkets-shopware-connector Adapter/PlentymarketsAdapter/"
+            "ServiceBus/QueryHandler/Country/FetchAllCountriesQueryHandler.php iterates the "
+            "answer of GET orders/shipping/countries as a list of countries"
+        ),
+    ),
+    Deviation(
+        id="plenty-package-numbers-strings",
+        service="plenty",
+        kind="response",
+        method="GET",
+        path=r"/rest/orders/\d+/packagenumbers",
+        error=r"is not of type 'object'",
+        reality=(
+            "The package numbers are plain strings; the spec's items schema "
+            "#/components/schemas/string is an empty object schema (a generator artefact)."
+        ),
+        source=(
+            "the OpenAPI 2 file of plentymarkets/api-doc @ 8cd2bdfa, whose example answer for "
+            'this route is ["J92356732176", "003478943219912"]'
+        ),
     ),
 )
+
+# Allegro spec defects that weaken validation without producing an error (so
+# there is nothing above to excuse; the strict models check these fields):
+# * CheckoutFormAddWaybillCreated.lineItems (the shipments GET and POST answers)
+#   declares ``items`` but no ``type: array``, so any value validates. Source: the
+#   spec itself, components/schemas/CheckoutFormAddWaybillCreated.

@@ -62,6 +62,16 @@ def plenty_spec_dict() -> dict[str, Any]:
     require(PLENTY_SPEC)
     data = json.loads(PLENTY_SPEC.read_text(encoding="utf-8"))
     data["servers"] = [{"url": PLENTY_HOST}]
+    # Most plenty answers are declared with ``content: {}`` (no media type at all);
+    # openapi-core would refuse every answer to them, with or without a body.
+    # Without the empty map they mean what the spec's authors meant: "not described".
+    for path_item in data["paths"].values():
+        for operation in path_item.values():
+            for response in (
+                (operation.get("responses") or {}).values() if isinstance(operation, dict) else ()
+            ):
+                if response.get("content") == {}:
+                    del response["content"]
     return data
 
 
@@ -80,8 +90,12 @@ def allegro_api() -> Any:
 
 @lru_cache(maxsize=1)
 def plenty_api() -> Any:
-    """The plentymarkets spec as an openapi-core app (skips where absent)."""
-    return _openapi(plenty_spec_dict(), {})
+    """The plentymarkets spec as an openapi-core app (skips where absent).
+
+    plenty declares its responses as ``*/*``; without a deserializer for that
+    media type openapi-core would validate the raw bytes, not the JSON.
+    """
+    return _openapi(plenty_spec_dict(), {"*/*": _json})
 
 
 class _SpecRequest:

@@ -1,0 +1,120 @@
+"""allegro_plenty: a typed SDK connecting Allegro.pl orders to plentymarkets.
+
+The public names are re-exported here; submodules hold the details:
+:mod:`allegro_plenty.allegro` (client, OAuth, :mod:`~allegro_plenty.allegro.models`),
+:mod:`allegro_plenty.plenty` (client, throttle, :mod:`~allegro_plenty.plenty.models`),
+:mod:`allegro_plenty.errors`, :mod:`allegro_plenty.tokens`.
+"""
+
+from ._convert import OpenEnum
+from ._http.operation import Retry
+from ._http.retry import RetryEvent, RetryPolicy
+from ._version import __version__
+from .allegro import PRODUCTION as ALLEGRO_PRODUCTION
+from .allegro import SANDBOX as ALLEGRO_SANDBOX
+from .allegro import (
+    AllegroApp,
+    AllegroClient,
+    AllegroEnvironment,
+    AllegroOAuth,
+    AsyncAllegroClient,
+    AsyncAllegroOAuth,
+)
+from .allegro import models as allegro_models
+from .errors import (
+    AllegroPlentyError,
+    APIConnectionError,
+    APIError,
+    APIStatusError,
+    APITimeoutError,
+    AuthenticationError,
+    BadRequestError,
+    ConflictError,
+    DeviceFlowError,
+    ErrorItem,
+    InternalServerError,
+    MappingError,
+    NotConnectedError,
+    NotFoundError,
+    OAuthError,
+    PagingError,
+    PermissionDeniedError,
+    RateLimitError,
+    ResponseValidationError,
+    StaleRevisionError,
+    TooManySessionsError,
+    UnprocessableEntityError,
+)
+from .plenty import (
+    AsyncPlentyClient,
+    BudgetExhaustedError,
+    PlentyBudget,
+    PlentyClient,
+    PlentyCredentials,
+    PlentyThrottle,
+    RateLimit,
+    ReferenceDataError,
+)
+from .plenty import models as plenty_models
+from .tokens import (
+    JsonFileTokenStore,
+    LockTimeoutError,
+    MemoryTokenStore,
+    Token,
+    TokenLock,
+    TokenStore,
+)
+
+__all__ = [
+    "ALLEGRO_PRODUCTION",
+    "ALLEGRO_SANDBOX",
+    "APIConnectionError",
+    "APIError",
+    "APIStatusError",
+    "APITimeoutError",
+    "AllegroApp",
+    "AllegroClient",
+    "AllegroEnvironment",
+    "AllegroOAuth",
+    "AllegroPlentyError",
+    "AsyncAllegroClient",
+    "AsyncAllegroOAuth",
+    "AsyncPlentyClient",
+    "AuthenticationError",
+    "BadRequestError",
+    "BudgetExhaustedError",
+    "ConflictError",
+    "DeviceFlowError",
+    "ErrorItem",
+    "InternalServerError",
+    "JsonFileTokenStore",
+    "LockTimeoutError",
+    "MappingError",
+    "MemoryTokenStore",
+    "NotConnectedError",
+    "NotFoundError",
+    "OAuthError",
+    "OpenEnum",
+    "PagingError",
+    "PermissionDeniedError",
+    "PlentyBudget",
+    "PlentyClient",
+    "PlentyCredentials",
+    "PlentyThrottle",
+    "RateLimit",
+    "RateLimitError",
+    "ReferenceDataError",
+    "ResponseValidationError",
+    "Retry",
+    "RetryEvent",
+    "RetryPolicy",
+    "StaleRevisionError",
+    "Token",
+    "TokenLock",
+    "TokenStore",
+    "TooManySessionsError",
+    "UnprocessableEntityError",
+    "__version__",
+    "allegro_models",
+    "plenty_models",
+]

@@ -31,8 +31,10 @@ __all__ = [
     "ErrorItem",
     "InternalServerError",
     "MappingError",
+    "NotConnectedError",
     "NotFoundError",
     "OAuthError",
+    "PagingError",
     "PermissionDeniedError",
     "RateLimitError",
     "ResponseValidationError",
@@ -244,6 +246,19 @@ class OAuthError(AllegroPlentyError):
 
 class DeviceFlowError(OAuthError):
     """The device flow ended without a token: denied, expired or already used."""
+
+
+class NotConnectedError(AllegroPlentyError):
+    """No refreshable token is stored for the account: connect it (device flow) first."""
+
+
+class PagingError(AllegroPlentyError):
+    """A paged list cannot be walked further without skipping items.
+
+    Allegro caps ``offset + limit`` at 10,000; a walk that would need more
+    (over 10,000 checkout forms updated in one millisecond) stops here instead
+    of silently skipping forms.
+    """
 
 
 class MappingError(AllegroPlentyError):

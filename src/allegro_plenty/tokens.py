@@ -213,12 +213,15 @@ class MemoryTokenStore:
         return f"MemoryTokenStore(keys={len(self._tokens)})"
 
     def load(self, service: str, key: str) -> Token | None:
+        """The stored token, or ``None``."""
         return self._tokens.get((service, key))
 
     def save(self, service: str, key: str, token: Token) -> None:
+        """Store ``token``, replacing what was there."""
         self._tokens[(service, key)] = token
 
     def lock(self, service: str, key: str) -> TokenLock:
+        """A lock excluding other threads and tasks of this process."""
         with self._guard:
             lock = self._locks.setdefault((service, key), threading.Lock())
         return _ThreadLock(lock, self._lock_timeout)
@@ -296,10 +299,12 @@ class JsonFileTokenStore:
         return data
 
     def load(self, service: str, key: str) -> Token | None:
+        """The stored token, or ``None``; reads the file every time (others may write it)."""
         entry = self._read_all().get(service, {}).get(key)
         return Token.from_json(entry) if entry else None
 
     def save(self, service: str, key: str, token: Token) -> None:
+        """Store ``token``, replacing what was there, keeping every other entry."""
         # Read-modify-write of the whole file: serialised across processes by a
         # file-wide lock, so saves for different keys do not lose each other.
         with self._file_lock(self.path.with_name(self.path.name + ".lock")):
@@ -322,6 +327,7 @@ class JsonFileTokenStore:
             raise
 
     def lock(self, service: str, key: str) -> TokenLock:
+        """A lock excluding other threads, tasks and processes (``flock`` on a side file)."""
         safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in f"{service}.{key}")
         return self._file_lock(self.path.with_name(f"{self.path.name}.{safe}.lock"))
 

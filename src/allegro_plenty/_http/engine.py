@@ -25,6 +25,7 @@ from ..errors import (
     APIConnectionError,
     APITimeoutError,
     ResponseValidationError,
+    TooManySessionsError,
 )
 from .operation import BodyMismatch, Operation
 from .redact import redact_url, scrub
@@ -57,7 +58,11 @@ class Service(Protocol):
         ...
 
     def before_send(self, operation: Operation[Any]) -> float:
-        """Seconds to wait before sending (a throttle's reservation); 0 to go now."""
+        """Seconds to wait before asking again; 0 to send now.
+
+        The engine sleeps and calls again until it gets 0, so a throttle
+        counts a call only when it lets it go.
+        """
         ...
 
     def after_response(self, operation: Operation[Any], response: httpx.Response) -> None:
@@ -140,8 +145,7 @@ def _exchange(cfg: EngineConfig, op: Operation[T]) -> Generator[_Action, _Outcom
     attempt = throttled = 0
     renewed = False
     while True:
-        wait = service.before_send(op)
-        if wait > 0:
+        while (wait := service.before_send(op)) > 0:
             yield _Sleep(wait)
         request = _build_request(cfg, op, token)
         url = redact_url(str(request.url))
@@ -186,7 +190,12 @@ def _exchange(cfg: EngineConfig, op: Operation[T]) -> Generator[_Action, _Outcom
             log.debug("%s %s %s failed: %r", service.name, op.method, url, outcome)
             error = _connection_error(service.name, op, url, outcome)
 
-        if attempt >= policy.max_retries or not policy.may_retry(op.retry, outcome):
+        if (
+            attempt >= policy.max_retries
+            or not policy.may_retry(op.retry, outcome)
+            # plenty's session limit answers 429 too, but waiting does not help.
+            or isinstance(error, TooManySessionsError)
+        ):
             raise error
         if isinstance(outcome, httpx.Response):
             retry_after = parse_retry_after(outcome.headers, cfg.clock())
@@ -231,8 +240,11 @@ def _connection_error(
 
 
 def _attach_cause(error: BaseException, outcome: _Outcome) -> None:
+    # The cause is a copy without the request: httpx errors keep the request,
+    # whose headers hold the bearer token, and error trackers capture causes.
     if isinstance(outcome, httpx.RequestError) and isinstance(error, APIConnectionError):
-        error.__cause__ = outcome
+        error.__cause__ = type(outcome)(str(outcome))
+        error.__suppress_context__ = True
 
 
 class SyncEngine:

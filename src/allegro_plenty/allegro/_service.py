@@ -85,16 +85,19 @@ class AllegroService:
     name = "allegro"
 
     def request_id(self, response: httpx.Response) -> str | None:
+        """Allegro's ``trace-id`` header (the token endpoint sends none)."""
         request_id: str | None = response.headers.get("trace-id")
         return request_id
 
     def before_send(self, operation: Operation[Any]) -> float:
+        """No client-side throttle: Allegro's limits are enforced by its 429s."""
         return 0.0
 
     def after_response(self, operation: Operation[Any], response: httpx.Response) -> None:
-        return None
+        """Nothing to record."""
 
     def error_for(self, response: httpx.Response, operation: Operation[Any], url: str) -> Exception:
+        """OAuthError for token-endpoint refusals, else the status's APIStatusError."""
         if operation.oauth:
             refused = oauth_error(response, operation.secrets)
             if refused is not None:

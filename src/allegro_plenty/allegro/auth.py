@@ -32,6 +32,7 @@ from ..tokens import Token
 __all__ = [
     "ORDERS_READ",
     "ORDERS_WRITE",
+    "PAYMENTS_READ",
     "PAYMENTS_WRITE",
     "PRODUCTION",
     "PROFILE_READ",
@@ -47,7 +48,10 @@ __all__ = [
 
 ORDERS_READ = "allegro:api:orders:read"
 ORDERS_WRITE = "allegro:api:orders:write"
+PAYMENTS_READ = "allegro:api:payments:read"
+"""Needed to list refunds (``GET /payments/refunds``)."""
 PAYMENTS_WRITE = "allegro:api:payments:write"
+"""Needed to initiate refunds (``POST /payments/refunds``)."""
 PROFILE_READ = "allegro:api:profile:read"
 """Needed by ``GET /me``, which tells which seller account a token belongs to."""
 
@@ -55,9 +59,9 @@ DEVICE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
 
 
 def order_scopes(*, refunds: bool = False) -> tuple[str, ...]:
-    """The scopes order management needs; ``refunds`` adds ``payments:write``."""
+    """The scopes order management needs; ``refunds`` adds ``payments:read`` and ``:write``."""
     scopes = (ORDERS_READ, ORDERS_WRITE, PROFILE_READ)
-    return (*scopes, PAYMENTS_WRITE) if refunds else scopes
+    return (*scopes, PAYMENTS_READ, PAYMENTS_WRITE) if refunds else scopes
 
 
 @attrs.frozen

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator
 from datetime import datetime
-from typing import Any
+from typing import TypeVar
 
 import httpx
 
@@ -20,38 +20,48 @@ from .._http.auth import AsyncTokenAuth, StaticTokenAuth, SyncTokenAuth
 from .._http.engine import AsyncAuth, AsyncEngine, EngineConfig, SyncAuth, SyncEngine
 from .._http.retry import RetryEvent, RetryPolicy
 from .._version import __version__
-from ..errors import AllegroPlentyError
+from ..errors import NotConnectedError
 from ..tokens import Token, TokenStore
 from . import endpoints as ep
 from ._service import MEDIA_TYPE, AllegroService
 from .auth import PRODUCTION, AllegroApp, AllegroEnvironment, AllegroOAuth, AsyncAllegroOAuth
 from .models import (
+    Carrier,
     CheckoutForm,
+    CheckoutFormFilter,
     CheckoutForms,
-    CheckoutFormStatus,
-    FulfillmentProviderId,
     FulfillmentStatus,
-    LineItemsSent,
+    MarketplaceDetails,
+    Me,
+    NewRefund,
+    NewShipment,
+    OrderEvent,
+    OrderEventStats,
+    OrderEventType,
+    Refund,
+    Refunds,
+    RefundStatus,
+    Shipment,
 )
+from .paging import CheckoutFormWalk, OrderEventWalk, Walk
 
 __all__ = [
     "ALLEGRO_RETRY",
     "DEFAULT_TIMEOUT",
     "AllegroClient",
     "AsyncAllegroClient",
-    "NotConnectedError",
 ]
 
+P = TypeVar("P")
+T = TypeVar("T")
+
 SERVICE = "allegro"
+NO_FILTER = ep.NO_FILTER
 DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
 ALLEGRO_RETRY = RetryPolicy(rate_limit_delay=60.0, max_retry_after=300.0)
 """Allegro sends no Retry-After on 429 and calling during a block lengthens it:
 wait a minute, then two."""
 USER_AGENT = f"allegro-plenty/{__version__} (+https://pypi.org/project/allegro-plenty/)"
-
-
-class NotConnectedError(AllegroPlentyError):
-    """No refreshable token is stored for the account: connect it (device flow) first."""
 
 
 class _AllegroClientBase:
@@ -79,6 +89,7 @@ class _AllegroClientBase:
         self.token_store = token_store
         self.language = language
         self._access_token = access_token
+        self._carriers: tuple[Carrier, ...] | None = None
         self._config = EngineConfig(
             service=AllegroService(),
             base_url=self.environment.api_url,
@@ -189,46 +200,34 @@ class AllegroClient(_AllegroClientBase):
 
     def list_checkout_forms(
         self,
+        filter: CheckoutFormFilter = NO_FILTER,
         *,
         offset: int = 0,
         limit: int = ep.CHECKOUT_FORMS_PAGE_LIMIT,
-        status: CheckoutFormStatus | str | None = None,
-        fulfillment_status: FulfillmentStatus | str | None = None,
-        fulfillment_provider_id: FulfillmentProviderId | str | None = None,
-        line_items_sent: LineItemsSent | str | None = None,
-        bought_at_gte: datetime | None = None,
-        bought_at_lte: datetime | None = None,
-        updated_at_gte: datetime | None = None,
-        updated_at_lte: datetime | None = None,
-        payment_id: str | None = None,
-        surcharges_id: str | None = None,
-        delivery_method_id: str | None = None,
-        buyer_login: str | None = None,
-        marketplace_id: str | None = None,
-        sort: str | None = None,
     ) -> CheckoutForms:
-        """One page of checkout forms (``GET /order/checkout-forms``)."""
+        """One page of checkout forms (``GET /order/checkout-forms``).
+
+        To walk every form changed since a point in time, use
+        :meth:`iter_checkout_forms`: offsets skip forms that change mid-walk.
+        """
         return self._engine.run(
-            ep.list_checkout_forms(
-                language=self.language,
-                offset=offset,
-                limit=limit,
-                status=status,
-                fulfillment_status=fulfillment_status,
-                fulfillment_provider_id=fulfillment_provider_id,
-                line_items_sent=line_items_sent,
-                bought_at_gte=bought_at_gte,
-                bought_at_lte=bought_at_lte,
-                updated_at_gte=updated_at_gte,
-                updated_at_lte=updated_at_lte,
-                payment_id=payment_id,
-                surcharges_id=surcharges_id,
-                delivery_method_id=delivery_method_id,
-                buyer_login=buyer_login,
-                marketplace_id=marketplace_id,
-                sort=sort,
-            )
+            ep.list_checkout_forms(filter, offset=offset, limit=limit, language=self.language)
         )
+
+    def iter_checkout_forms(
+        self,
+        updated_since: datetime,
+        filter: CheckoutFormFilter = NO_FILTER,
+        *,
+        page_size: int = ep.CHECKOUT_FORMS_PAGE_LIMIT,
+    ) -> Iterator[CheckoutForm]:
+        """Every form updated at or after ``updated_since``, none skipped (see CheckoutFormWalk).
+
+        A form updated during the walk may come twice, the second time in its
+        new state. Resume the next walk from the newest ``updated_at`` seen.
+        """
+        walk = CheckoutFormWalk(updated_since, filter, page_size=page_size, language=self.language)
+        return self._walk(walk)
 
     def get_checkout_form(self, form_id: str) -> CheckoutForm:
         """One checkout form by id (``GET /order/checkout-forms/{id}``)."""
@@ -239,6 +238,99 @@ class AllegroClient(_AllegroClientBase):
     ) -> None:
         """Set the seller-side status. Never retried; a stale revision raises StaleRevisionError."""
         self._engine.run(ep.set_fulfillment_status(form_id, status, revision=revision))
+
+    # --- order events ----------------------------------------------------------
+
+    def list_order_events(
+        self,
+        *,
+        from_: str | None = None,
+        types: Iterable[OrderEventType | str] = (),
+        limit: int = ep.EVENTS_PAGE_LIMIT,
+    ) -> tuple[OrderEvent, ...]:
+        """One page of order events after ``from_`` (exclusive), oldest first."""
+        page = self._engine.run(
+            ep.list_order_events(from_=from_, types=types, limit=limit, language=self.language)
+        )
+        return page.events
+
+    def iter_order_events(
+        self,
+        from_: str | None = None,
+        *,
+        types: Iterable[OrderEventType | str] = (),
+        page_size: int = ep.EVENTS_PAGE_LIMIT,
+    ) -> Iterator[OrderEvent]:
+        """Every event after ``from_`` until caught up; store the last id to resume."""
+        walk = OrderEventWalk(from_, types, page_size=page_size, language=self.language)
+        return self._walk(walk)
+
+    def get_order_event_stats(self) -> OrderEventStats:
+        """The latest event (``GET /order/event-stats``): where to start reading events."""
+        return self._engine.run(ep.get_order_event_stats(language=self.language))
+
+    # --- shipments and carriers ------------------------------------------------
+
+    def list_shipments(self, form_id: str) -> tuple[Shipment, ...]:
+        """The tracking numbers of an order, including ones added outside this library."""
+        return self._engine.run(ep.list_shipments(form_id, language=self.language))
+
+    def add_shipment(self, form_id: str, shipment: NewShipment) -> Shipment:
+        """Add a tracking number. Retried only if it never reached Allegro: after
+        an ambiguous failure, :meth:`list_shipments` before trying again."""
+        return self._engine.run(ep.add_shipment(form_id, shipment, language=self.language))
+
+    def list_carriers(self, *, refresh: bool = False) -> tuple[Carrier, ...]:
+        """The carriers Allegro knows; fetched once per client unless ``refresh``."""
+        if self._carriers is None or refresh:
+            self._carriers = self._engine.run(ep.list_carriers(language=self.language))
+        return self._carriers
+
+    # --- refunds ---------------------------------------------------------------
+
+    def create_refund(self, refund: NewRefund) -> Refund:
+        """Initiate a refund. Safe to retry with the same ``command_id`` (Allegro's
+        idempotency key); after a failure, :meth:`list_refunds` before a new one."""
+        return self._engine.run(ep.create_refund(refund, language=self.language))
+
+    def list_refunds(
+        self,
+        *,
+        order_id: str | None = None,
+        payment_id: str | None = None,
+        status: Iterable[RefundStatus | str] = (),
+        occurred_at_gte: datetime | None = None,
+        occurred_at_lte: datetime | None = None,
+        offset: int = 0,
+        limit: int = ep.REFUNDS_PAGE_LIMIT,
+    ) -> Refunds:
+        """Refunds the seller initiated (``GET /payments/refunds``), e.g. of one order."""
+        return self._engine.run(
+            ep.list_refunds(
+                order_id=order_id,
+                payment_id=payment_id,
+                status=status,
+                occurred_at_gte=occurred_at_gte,
+                occurred_at_lte=occurred_at_lte,
+                offset=offset,
+                limit=limit,
+                language=self.language,
+            )
+        )
+
+    # --- marketplaces and the account -------------------------------------------
+
+    def list_marketplaces(self) -> tuple[MarketplaceDetails, ...]:
+        """Allegro's marketplaces with their currencies and languages."""
+        return self._engine.run(ep.list_marketplaces())
+
+    def get_me(self) -> Me:
+        """The seller account behind the token; its ``id`` is the account key."""
+        return self._engine.run(ep.get_me(language=self.language))
+
+    def _walk(self, walk: Walk[P, T]) -> Iterator[T]:
+        while (operation := walk.next_operation()) is not None:
+            yield from walk.feed(self._engine.run(operation))
 
 
 class AsyncAllegroClient(_AllegroClientBase):
@@ -306,9 +398,31 @@ class AsyncAllegroClient(_AllegroClientBase):
 
     # --- checkout forms ------------------------------------------------------
 
-    async def list_checkout_forms(self, **filters: Any) -> CheckoutForms:
+    async def list_checkout_forms(
+        self,
+        filter: CheckoutFormFilter = NO_FILTER,
+        *,
+        offset: int = 0,
+        limit: int = ep.CHECKOUT_FORMS_PAGE_LIMIT,
+    ) -> CheckoutForms:
         """One page of checkout forms (see :meth:`AllegroClient.list_checkout_forms`)."""
-        return await self._engine.run(ep.list_checkout_forms(language=self.language, **filters))
+        return await self._engine.run(
+            ep.list_checkout_forms(filter, offset=offset, limit=limit, language=self.language)
+        )
+
+    def iter_checkout_forms(
+        self,
+        updated_since: datetime,
+        filter: CheckoutFormFilter = NO_FILTER,
+        *,
+        page_size: int = ep.CHECKOUT_FORMS_PAGE_LIMIT,
+    ) -> AsyncIterator[CheckoutForm]:
+        """Every form updated at or after ``updated_since``, none skipped.
+
+        See :meth:`AllegroClient.iter_checkout_forms`.
+        """
+        walk = CheckoutFormWalk(updated_since, filter, page_size=page_size, language=self.language)
+        return self._walk(walk)
 
     async def get_checkout_form(self, form_id: str) -> CheckoutForm:
         """One checkout form by id (``GET /order/checkout-forms/{id}``)."""
@@ -319,3 +433,95 @@ class AsyncAllegroClient(_AllegroClientBase):
     ) -> None:
         """Set the seller-side status. Never retried; a stale revision raises StaleRevisionError."""
         await self._engine.run(ep.set_fulfillment_status(form_id, status, revision=revision))
+
+    # --- order events ----------------------------------------------------------
+
+    async def list_order_events(
+        self,
+        *,
+        from_: str | None = None,
+        types: Iterable[OrderEventType | str] = (),
+        limit: int = ep.EVENTS_PAGE_LIMIT,
+    ) -> tuple[OrderEvent, ...]:
+        """One page of order events after ``from_`` (exclusive), oldest first."""
+        page = await self._engine.run(
+            ep.list_order_events(from_=from_, types=types, limit=limit, language=self.language)
+        )
+        return page.events
+
+    def iter_order_events(
+        self,
+        from_: str | None = None,
+        *,
+        types: Iterable[OrderEventType | str] = (),
+        page_size: int = ep.EVENTS_PAGE_LIMIT,
+    ) -> AsyncIterator[OrderEvent]:
+        """Every event after ``from_`` until caught up; store the last id to resume."""
+        walk = OrderEventWalk(from_, types, page_size=page_size, language=self.language)
+        return self._walk(walk)
+
+    async def get_order_event_stats(self) -> OrderEventStats:
+        """The latest event (``GET /order/event-stats``): where to start reading events."""
+        return await self._engine.run(ep.get_order_event_stats(language=self.language))
+
+    # --- shipments and carriers ------------------------------------------------
+
+    async def list_shipments(self, form_id: str) -> tuple[Shipment, ...]:
+        """The tracking numbers of an order, including ones added outside this library."""
+        return await self._engine.run(ep.list_shipments(form_id, language=self.language))
+
+    async def add_shipment(self, form_id: str, shipment: NewShipment) -> Shipment:
+        """Add a tracking number (see :meth:`AllegroClient.add_shipment`)."""
+        return await self._engine.run(ep.add_shipment(form_id, shipment, language=self.language))
+
+    async def list_carriers(self, *, refresh: bool = False) -> tuple[Carrier, ...]:
+        """The carriers Allegro knows; fetched once per client unless ``refresh``."""
+        if self._carriers is None or refresh:
+            self._carriers = await self._engine.run(ep.list_carriers(language=self.language))
+        return self._carriers
+
+    # --- refunds ---------------------------------------------------------------
+
+    async def create_refund(self, refund: NewRefund) -> Refund:
+        """Initiate a refund (see :meth:`AllegroClient.create_refund`)."""
+        return await self._engine.run(ep.create_refund(refund, language=self.language))
+
+    async def list_refunds(
+        self,
+        *,
+        order_id: str | None = None,
+        payment_id: str | None = None,
+        status: Iterable[RefundStatus | str] = (),
+        occurred_at_gte: datetime | None = None,
+        occurred_at_lte: datetime | None = None,
+        offset: int = 0,
+        limit: int = ep.REFUNDS_PAGE_LIMIT,
+    ) -> Refunds:
+        """Refunds the seller initiated (``GET /payments/refunds``), e.g. of one order."""
+        return await self._engine.run(
+            ep.list_refunds(
+                order_id=order_id,
+                payment_id=payment_id,
+                status=status,
+                occurred_at_gte=occurred_at_gte,
+                occurred_at_lte=occurred_at_lte,
+                offset=offset,
+                limit=limit,
+                language=self.language,
+            )
+        )
+
+    # --- marketplaces and the account -------------------------------------------
+
+    async def list_marketplaces(self) -> tuple[MarketplaceDetails, ...]:
+        """Allegro's marketplaces with their currencies and languages."""
+        return await self._engine.run(ep.list_marketplaces())
+
+    async def get_me(self) -> Me:
+        """The seller account behind the token; its ``id`` is the account key."""
+        return await self._engine.run(ep.get_me(language=self.language))
+
+    async def _walk(self, walk: Walk[P, T]) -> AsyncIterator[T]:
+        while (operation := walk.next_operation()) is not None:
+            for item in walk.feed(await self._engine.run(operation)):
+                yield item

@@ -2,43 +2,86 @@
 
 Both :class:`~allegro_plenty.AllegroClient` and
 :class:`~allegro_plenty.AsyncAllegroClient` call these; only their I/O differs.
+Each factory fixes the endpoint's retry class, the OAuth scope it needs and
+the ``Accept-Language`` values the spec allows for it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
+
+import cattrs
+import httpx
 
 from .._convert import format_allegro_datetime
 from .._http.operation import Operation, QueryValue, Retry, no_content, parse_model, path, query
 from ..errors import StaleRevisionError
-from .auth import ORDERS_READ, ORDERS_WRITE
+from .auth import ORDERS_READ, ORDERS_WRITE, PAYMENTS_READ, PAYMENTS_WRITE, PROFILE_READ
 from .models import (
+    Carrier,
+    Carriers,
     CheckoutForm,
+    CheckoutFormFilter,
     CheckoutForms,
-    CheckoutFormStatus,
-    FulfillmentProviderId,
+    Fulfillment,
     FulfillmentStatus,
-    LineItemsSent,
+    MarketplaceDetails,
+    Marketplaces,
+    Me,
+    NewRefund,
+    NewShipment,
+    OrderEvents,
+    OrderEventStats,
+    OrderEventType,
+    Refund,
+    Refunds,
+    RefundStatus,
+    Shipment,
+    Shipments,
 )
 
 __all__ = [
     "ALL_LANGUAGES",
     "CHECKOUT_FORMS_PAGE_LIMIT",
+    "EN_ONLY",
+    "EVENTS_PAGE_LIMIT",
+    "NO_FILTER",
     "OFFSET_LIMIT_CAP",
+    "REFUNDS_PAGE_LIMIT",
+    "add_shipment",
+    "create_refund",
     "get_checkout_form",
+    "get_me",
+    "get_order_event_stats",
+    "list_carriers",
     "list_checkout_forms",
+    "list_marketplaces",
+    "list_order_events",
+    "list_refunds",
+    "list_shipments",
     "set_fulfillment_status",
 ]
 
+T = TypeVar("T")
+R = TypeVar("R")
+
 ALL_LANGUAGES = ("en-US", "pl-PL", "uk-UA", "sk-SK", "cs-CZ", "hu-HU")
+"""The ``Accept-Language`` values most endpoints accept."""
 EN_ONLY = ("en-US",)
+"""The fulfillment PUT and ``/marketplaces`` accept only ``en-US``."""
 
 CHECKOUT_FORMS_PAGE_LIMIT = 100
 """The spec's maximum ``limit`` for ``GET /order/checkout-forms``."""
 OFFSET_LIMIT_CAP = 10_000
 """``offset + limit`` may not exceed this (Allegro answers 422; allegro-api #4027, #5998)."""
+EVENTS_PAGE_LIMIT = 1000
+"""The spec's maximum ``limit`` for ``GET /order/events``."""
+REFUNDS_PAGE_LIMIT = 100
+"""The spec's maximum ``limit`` for ``GET /payments/refunds``."""
+NO_FILTER = CheckoutFormFilter()
+"""The empty checkout-form filter."""
 
 
 def language_header(preferred: str, accepted: tuple[str, ...] = ALL_LANGUAGES) -> dict[str, str]:
@@ -50,56 +93,40 @@ def _query(items: Mapping[str, QueryValue | Iterable[QueryValue]]) -> tuple[tupl
     return query(items, datetime_format=format_allegro_datetime)
 
 
+def _member(
+    cls: type[T], attribute: Callable[[T], R]
+) -> Callable[[httpx.Response, cattrs.Converter], R]:
+    """A parser returning one member of the structured body (``shipments`` of Shipments)."""
+    parse = parse_model(cls)
+
+    def parse_member(response: httpx.Response, converter: cattrs.Converter) -> R:
+        return attribute(parse(response, converter))
+
+    return parse_member
+
+
+# --- checkout forms --------------------------------------------------------------------
+
+
 def list_checkout_forms(
+    filter: CheckoutFormFilter = NO_FILTER,
     *,
-    language: str = "en-US",
     offset: int = 0,
     limit: int = CHECKOUT_FORMS_PAGE_LIMIT,
-    status: CheckoutFormStatus | str | None = None,
-    fulfillment_status: FulfillmentStatus | str | None = None,
-    fulfillment_provider_id: FulfillmentProviderId | str | None = None,
-    line_items_sent: LineItemsSent | str | None = None,
-    bought_at_gte: datetime | None = None,
-    bought_at_lte: datetime | None = None,
-    updated_at_gte: datetime | None = None,
-    updated_at_lte: datetime | None = None,
-    payment_id: str | None = None,
-    surcharges_id: str | None = None,
-    delivery_method_id: str | None = None,
-    buyer_login: str | None = None,
-    marketplace_id: str | None = None,
-    sort: str | None = None,
+    language: str = "en-US",
 ) -> Operation[CheckoutForms]:
-    """``GET /order/checkout-forms`` with every filter the spec declares."""
+    """``GET /order/checkout-forms``: one page of checkout forms matching ``filter``."""
     if not 1 <= limit <= CHECKOUT_FORMS_PAGE_LIMIT:
         raise ValueError(f"limit must be 1..{CHECKOUT_FORMS_PAGE_LIMIT}, got {limit}")
     if offset < 0 or offset + limit > OFFSET_LIMIT_CAP:
         raise ValueError(
             f"offset + limit may not exceed {OFFSET_LIMIT_CAP} (got {offset} + {limit})"
         )
-    params: dict[str, Any] = {
-        "offset": offset,
-        "limit": limit,
-        "status": status,
-        "fulfillment.status": fulfillment_status,
-        "fulfillment.provider.id": fulfillment_provider_id,
-        "fulfillment.shipmentSummary.lineItemsSent": line_items_sent,
-        "lineItems.boughtAt.lte": bought_at_lte,
-        "lineItems.boughtAt.gte": bought_at_gte,
-        "payment.id": payment_id,
-        "surcharges.id": surcharges_id,
-        "delivery.method.id": delivery_method_id,
-        "buyer.login": buyer_login,
-        "marketplace.id": marketplace_id,
-        "updatedAt.lte": updated_at_lte,
-        "updatedAt.gte": updated_at_gte,
-        "sort": sort,
-    }
     return Operation(
         name="list_checkout_forms",
         method="GET",
         path="/order/checkout-forms",
-        params=_query(params),
+        params=_query({"offset": offset, "limit": limit, **filter.params()}),
         parse=parse_model(CheckoutForms),
         retry=Retry.ALWAYS,
         headers=language_header(language),
@@ -128,16 +155,193 @@ def set_fulfillment_status(
     Never retried: every call counts against Allegro's limit of 100 status
     changes per order, even when the status does not change. A stale
     ``revision`` raises :class:`~allegro_plenty.errors.StaleRevisionError`.
+    The endpoint accepts only ``Accept-Language: en-US``.
     """
     return Operation(
         name="set_fulfillment_status",
         method="PUT",
         path=path("/order/checkout-forms/{id}/fulfillment", id=form_id),
         params=_query({"checkoutForm.revision": revision}),
-        json={"status": str(FulfillmentStatus(status).value)},
+        json=Fulfillment(status=FulfillmentStatus(status)),
         parse=no_content,
         retry=Retry.NEVER,
         headers=language_header("en-US", EN_ONLY),
         required_scope=ORDERS_WRITE,
         status_errors={409: StaleRevisionError},
+    )
+
+
+# --- order events -----------------------------------------------------------------------
+
+
+def list_order_events(
+    *,
+    from_: str | None = None,
+    types: Iterable[OrderEventType | str] = (),
+    limit: int = EVENTS_PAGE_LIMIT,
+    language: str = "en-US",
+) -> Operation[OrderEvents]:
+    """``GET /order/events``: events after ``from_`` (exclusive), oldest first."""
+    if not 1 <= limit <= EVENTS_PAGE_LIMIT:
+        raise ValueError(f"limit must be 1..{EVENTS_PAGE_LIMIT}, got {limit}")
+    return Operation(
+        name="list_order_events",
+        method="GET",
+        path="/order/events",
+        params=_query({"from": from_, "type": [str(t) for t in types], "limit": limit}),
+        parse=parse_model(OrderEvents),
+        retry=Retry.ALWAYS,
+        headers=language_header(language),
+        required_scope=ORDERS_READ,
+    )
+
+
+def get_order_event_stats(*, language: str = "en-US") -> Operation[OrderEventStats]:
+    """``GET /order/event-stats``: the latest event, a starting cursor."""
+    return Operation(
+        name="get_order_event_stats",
+        method="GET",
+        path="/order/event-stats",
+        parse=parse_model(OrderEventStats),
+        retry=Retry.ALWAYS,
+        headers=language_header(language),
+        required_scope=ORDERS_READ,
+    )
+
+
+# --- shipments and carriers -------------------------------------------------------------
+
+
+def list_shipments(form_id: str, *, language: str = "en-US") -> Operation[tuple[Shipment, ...]]:
+    """``GET /order/checkout-forms/{id}/shipments``."""
+    return Operation(
+        name="list_shipments",
+        method="GET",
+        path=path("/order/checkout-forms/{id}/shipments", id=form_id),
+        parse=_member(Shipments, lambda page: page.shipments),
+        retry=Retry.ALWAYS,
+        headers=language_header(language),
+        required_scope=ORDERS_READ,
+    )
+
+
+def add_shipment(
+    form_id: str, shipment: NewShipment, *, language: str = "en-US"
+) -> Operation[Shipment]:
+    """``POST /order/checkout-forms/{id}/shipments``.
+
+    Retried only when the request provably never reached Allegro: the same
+    waybill sent twice is not refused but counts against the order's parcel
+    limit. After an ambiguous failure, :func:`list_shipments` and look for it.
+    """
+    return Operation(
+        name="add_shipment",
+        method="POST",
+        path=path("/order/checkout-forms/{id}/shipments", id=form_id),
+        json=shipment,
+        parse=parse_model(Shipment),
+        retry=Retry.CONNECT_ERRORS_ONLY,
+        headers=language_header(language),
+        required_scope=ORDERS_WRITE,
+    )
+
+
+def list_carriers(*, language: str = "en-US") -> Operation[tuple[Carrier, ...]]:
+    """``GET /order/carriers``: the carrier ids ``add_shipment`` accepts."""
+    return Operation(
+        name="list_carriers",
+        method="GET",
+        path="/order/carriers",
+        parse=_member(Carriers, lambda page: page.carriers),
+        retry=Retry.ALWAYS,
+        headers=language_header(language),
+    )
+
+
+# --- refunds ------------------------------------------------------------------------------
+
+
+def create_refund(refund: NewRefund, *, language: str = "en-US") -> Operation[Refund]:
+    """``POST /payments/refunds``.
+
+    Retried like a read (``Retry.ALWAYS``), and that is safe only because of
+    ``command_id``: Allegro documents it as the key that makes refund creation
+    idempotent (spec ``InitializeRefund.commandId``; allegro-api #11668), and a
+    retry re-sends the very same body, so the same command id. A refund without
+    it could not be retried at all; :class:`~.models.NewRefund` requires one.
+    """
+    return Operation(
+        name="create_refund",
+        method="POST",
+        path="/payments/refunds",
+        json=refund,
+        parse=parse_model(Refund),
+        retry=Retry.ALWAYS,
+        headers=language_header(language),
+        required_scope=PAYMENTS_WRITE,
+    )
+
+
+def list_refunds(
+    *,
+    order_id: str | None = None,
+    payment_id: str | None = None,
+    status: Iterable[RefundStatus | str] = (),
+    occurred_at_gte: datetime | None = None,
+    occurred_at_lte: datetime | None = None,
+    offset: int = 0,
+    limit: int = REFUNDS_PAGE_LIMIT,
+    language: str = "en-US",
+) -> Operation[Refunds]:
+    """``GET /payments/refunds``: refunds the seller initiated (not customer returns)."""
+    if not 1 <= limit <= REFUNDS_PAGE_LIMIT:
+        raise ValueError(f"limit must be 1..{REFUNDS_PAGE_LIMIT}, got {limit}")
+    if offset < 0:
+        raise ValueError(f"offset must not be negative, got {offset}")
+    params: dict[str, Any] = {
+        "order.id": order_id,
+        "payment.id": payment_id,
+        "status": [str(s) for s in status],
+        "occurredAt.gte": occurred_at_gte,
+        "occurredAt.lte": occurred_at_lte,
+        "offset": offset,
+        "limit": limit,
+    }
+    return Operation(
+        name="list_refunds",
+        method="GET",
+        path="/payments/refunds",
+        params=_query(params),
+        parse=parse_model(Refunds),
+        retry=Retry.ALWAYS,
+        headers=language_header(language),
+        required_scope=PAYMENTS_READ,
+    )
+
+
+# --- marketplaces and the account ----------------------------------------------------------
+
+
+def list_marketplaces() -> Operation[tuple[MarketplaceDetails, ...]]:
+    """``GET /marketplaces`` (accepts only ``Accept-Language: en-US``)."""
+    return Operation(
+        name="list_marketplaces",
+        method="GET",
+        path="/marketplaces",
+        parse=_member(Marketplaces, lambda page: page.marketplaces),
+        retry=Retry.ALWAYS,
+        headers=language_header("en-US", EN_ONLY),
+    )
+
+
+def get_me(*, language: str = "en-US") -> Operation[Me]:
+    """``GET /me``: the seller account behind the token."""
+    return Operation(
+        name="get_me",
+        method="GET",
+        path="/me",
+        parse=parse_model(Me),
+        retry=Retry.ALWAYS,
+        headers=language_header(language),
+        required_scope=PROFILE_READ,
     )

@@ -9,8 +9,11 @@ a value Allegro adds tomorrow is kept, not fatal.
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 import attrs
 
@@ -21,9 +24,16 @@ __all__ = [
     "Buyer",
     "BuyerAddress",
     "BuyerPreferences",
+    "BuyerReference",
+    "Carrier",
+    "Carriers",
     "CheckoutForm",
+    "CheckoutFormFilter",
+    "CheckoutFormReference",
+    "CheckoutFormSort",
     "CheckoutFormStatus",
     "CheckoutForms",
+    "Code",
     "CompanyId",
     "CompanyIdType",
     "Delivery",
@@ -41,16 +51,33 @@ __all__ = [
     "Invoice",
     "InvoiceAddress",
     "InvoiceCompany",
+    "LatestOrderEvent",
     "LineItem",
     "LineItemDiscount",
     "LineItemReconciliation",
+    "LineItemReference",
     "LineItemTax",
     "LineItemsSent",
     "Marketplace",
+    "MarketplaceCurrencies",
+    "MarketplaceDetails",
+    "MarketplaceLanguages",
+    "Marketplaces",
+    "Me",
+    "MeCompany",
     "Money",
     "NaturalPerson",
+    "NewRefund",
+    "NewShipment",
     "Note",
     "Offer",
+    "OrderEvent",
+    "OrderEventData",
+    "OrderEventLineItem",
+    "OrderEventOffer",
+    "OrderEventStats",
+    "OrderEventType",
+    "OrderEvents",
     "Payment",
     "PaymentProvider",
     "PaymentType",
@@ -59,9 +86,22 @@ __all__ = [
     "ProductSet",
     "ProductSetProduct",
     "ReconciliationType",
+    "Refund",
+    "RefundDeposit",
+    "RefundLineItem",
+    "RefundLineItemType",
+    "RefundReason",
+    "RefundReference",
+    "RefundStatus",
+    "RefundSurcharge",
+    "RefundValue",
+    "Refunds",
+    "SellerReference",
     "SerialNumber",
     "SerialNumbers",
+    "Shipment",
     "ShipmentSummary",
+    "Shipments",
     "Summary",
     "TimeRange",
     "VatPayerStatus",
@@ -590,3 +630,488 @@ class CheckoutForms:
     checkout_forms: tuple[CheckoutForm, ...]
     count: int
     total_count: int
+
+
+# --- checkout-form list filter -----------------------------------------------
+
+
+def _aware(_: object, attribute: attrs.Attribute[datetime | None], value: datetime | None) -> None:
+    if value is not None and value.utcoffset() is None:
+        raise ValueError(f"{attribute.name} must be timezone-aware, got {value!r}")
+
+
+class CheckoutFormSort(OpenEnum):
+    """The order of ``GET /order/checkout-forms`` (default: boughtAt descending)."""
+
+    BOUGHT_AT = "lineItems.boughtAt"
+    BOUGHT_AT_DESC = "-lineItems.boughtAt"
+    UPDATED_AT = "updatedAt"
+    UPDATED_AT_DESC = "-updatedAt"
+
+
+@attrs.frozen
+class CheckoutFormFilter:
+    """Every filter ``GET /order/checkout-forms`` accepts, defined once.
+
+    Used by :meth:`~allegro_plenty.AllegroClient.list_checkout_forms`, its async
+    twin and the ``iter_checkout_forms`` walks. ``None`` means "no filter".
+    Datetimes must be timezone-aware; they are sent in UTC with milliseconds.
+    """
+
+    status: CheckoutFormStatus | str | None = None
+    fulfillment_status: FulfillmentStatus | str | None = None
+    fulfillment_provider_id: FulfillmentProviderId | str | None = None
+    line_items_sent: LineItemsSent | str | None = None
+    bought_at_gte: datetime | None = attrs.field(default=None, validator=_aware)
+    bought_at_lte: datetime | None = attrs.field(default=None, validator=_aware)
+    updated_at_gte: datetime | None = attrs.field(default=None, validator=_aware)
+    updated_at_lte: datetime | None = attrs.field(default=None, validator=_aware)
+    payment_id: str | None = None
+    surcharges_id: str | None = None
+    delivery_method_id: str | None = None
+    buyer_login: str | None = None
+    marketplace_id: str | None = None
+    sort: CheckoutFormSort | str | None = None
+
+    def params(self) -> dict[str, str | datetime | None]:
+        """The filter as query parameters named as the spec names them."""
+        return {
+            "status": _value(self.status),
+            "fulfillment.status": _value(self.fulfillment_status),
+            "fulfillment.provider.id": _value(self.fulfillment_provider_id),
+            "fulfillment.shipmentSummary.lineItemsSent": _value(self.line_items_sent),
+            "lineItems.boughtAt.gte": self.bought_at_gte,
+            "lineItems.boughtAt.lte": self.bought_at_lte,
+            "updatedAt.gte": self.updated_at_gte,
+            "updatedAt.lte": self.updated_at_lte,
+            "payment.id": self.payment_id,
+            "surcharges.id": self.surcharges_id,
+            "delivery.method.id": self.delivery_method_id,
+            "buyer.login": self.buyer_login,
+            "marketplace.id": self.marketplace_id,
+            "sort": _value(self.sort),
+        }
+
+
+def _value(value: str | None) -> str | None:
+    # OpenEnum members are str subclasses; send their value, not their repr.
+    return None if value is None else str(value)
+
+
+# --- order events --------------------------------------------------------------
+
+
+class OrderEventType(OpenEnum):
+    """What happened to an order (``/order/events``)."""
+
+    BOUGHT = "BOUGHT"
+    FILLED_IN = "FILLED_IN"
+    READY_FOR_PROCESSING = "READY_FOR_PROCESSING"
+    """Paid (or cash on delivery chosen). Emitted again after a surcharge."""
+    BUYER_CANCELLED = "BUYER_CANCELLED"
+    FULFILLMENT_STATUS_CHANGED = "FULFILLMENT_STATUS_CHANGED"
+    BUYER_MODIFIED = "BUYER_MODIFIED"
+    """The buyer changed the delivery address (``delivery.address.modified_at``)."""
+    AUTO_CANCELLED = "AUTO_CANCELLED"
+
+
+@attrs.frozen
+class SellerReference:
+    """The seller an event belongs to (the ``/me`` id)."""
+
+    id: str
+
+
+@attrs.frozen
+class BuyerReference:
+    """The buyer as an event describes them."""
+
+    id: str
+    email: str
+    login: str
+    guest: bool
+    preferences: BuyerPreferences | None = None
+
+
+@attrs.frozen
+class OrderEventOffer:
+    """The offer of a line item in an event."""
+
+    id: str
+    name: str
+    external: ExternalId | None = None
+
+
+@attrs.frozen
+class OrderEventLineItem:
+    """A line item as an event describes it (read the checkout form for details)."""
+
+    id: str
+    offer: OrderEventOffer
+    quantity: int
+    price: Money
+    original_price: Money | None = None
+    bought_at: datetime | None = None
+
+
+@attrs.frozen
+class CheckoutFormReference:
+    """The checkout form an event is about."""
+
+    id: str
+    revision: str | None = None
+
+
+@attrs.frozen
+class OrderEventData:
+    """The order an event is about."""
+
+    seller: SellerReference
+    buyer: BuyerReference
+    line_items: tuple[OrderEventLineItem, ...]
+    checkout_form: CheckoutFormReference | None = None
+    marketplace: Marketplace | None = None
+
+
+@attrs.frozen
+class OrderEvent:
+    """One entry of the order event journal.
+
+    Ids increase; ``occurred_at`` may be out of order. Events can repeat or go
+    missing, so treat them as hints and re-read the checkout form.
+    """
+
+    id: str
+    order: OrderEventData
+    type: OrderEventType
+    occurred_at: datetime
+
+
+@attrs.frozen
+class OrderEvents:
+    """A page of order events, oldest first."""
+
+    events: tuple[OrderEvent, ...]
+
+
+@attrs.frozen
+class LatestOrderEvent:
+    """The newest event: a starting cursor for ``/order/events``."""
+
+    id: str
+    occurred_at: datetime
+
+
+@attrs.frozen
+class OrderEventStats:
+    """``/order/event-stats``; ``latest_event`` is absent for an empty journal."""
+
+    latest_event: LatestOrderEvent | None = None
+
+
+# --- shipments and carriers ------------------------------------------------------
+
+
+_Validator = Callable[[object, "attrs.Attribute[Any]", Any], None]
+
+
+def _max_length(limit: int) -> _Validator:
+    def check(_: object, attribute: attrs.Attribute[Any], value: str | None) -> None:
+        if value is not None and len(value) > limit:
+            raise ValueError(f"{attribute.name} may have at most {limit} characters: {value!r}")
+
+    return check
+
+
+@attrs.frozen
+class LineItemReference:
+    """A line item of the order, by id."""
+
+    id: str
+
+
+def _line_item_refs(
+    value: Iterable[LineItemReference | str] | None,
+) -> tuple[LineItemReference, ...] | None:
+    if value is None:
+        return None
+    return tuple(v if isinstance(v, LineItemReference) else LineItemReference(v) for v in value)
+
+
+def _non_empty(_: object, attribute: attrs.Attribute[Any], value: str) -> None:
+    if not value.strip():
+        raise ValueError(f"{attribute.name} must not be empty")
+
+
+@attrs.frozen
+class NewShipment:
+    """A parcel tracking number to add to an order.
+
+    Args:
+        carrier_id: An id from :meth:`~allegro_plenty.AllegroClient.list_carriers`;
+            ``OTHER`` (with ``carrier_name``) for a carrier Allegro does not track.
+        waybill: The tracking number, 1 to 64 characters.
+        carrier_name: Only with ``OTHER``; at most 30 characters.
+        line_items: The line items in the parcel (ids or references); ``None``
+            means every line item. There is no quantity: for two units of one
+            line in two parcels, add two waybills for the same line item.
+    """
+
+    carrier_id: str = attrs.field(validator=_non_empty)
+    waybill: str = attrs.field(validator=[_non_empty, _max_length(64)])
+    carrier_name: str | None = attrs.field(default=None, validator=_max_length(30))
+    line_items: tuple[LineItemReference, ...] | None = attrs.field(
+        default=None, converter=_line_item_refs
+    )
+
+
+@attrs.frozen
+class Shipment:
+    """A tracking number assigned to an order (by this seller, Allegro or the carrier).
+
+    Allegro derives ``id`` from ``carrier_id`` and ``waybill``: adding the same
+    pair twice is not refused but counts against the order's parcel limit.
+    """
+
+    id: str | None = None
+    waybill: str | None = None
+    carrier_id: str | None = None
+    carrier_name: str | None = None
+    line_items: tuple[LineItemReference, ...] | None = None
+    created_at: datetime | None = None
+
+
+@attrs.frozen
+class Shipments:
+    """The tracking numbers of an order."""
+
+    shipments: tuple[Shipment, ...] = ()
+
+
+@attrs.frozen
+class Carrier:
+    """A shipping carrier Allegro knows (``DPD``, ``INPOST``, ``OTHER`` ...)."""
+
+    id: str
+    name: str | None = None
+
+
+@attrs.frozen
+class Carriers:
+    """The carriers list."""
+
+    carriers: tuple[Carrier, ...] = ()
+
+
+# --- refunds -----------------------------------------------------------------------
+
+
+class RefundReason(OpenEnum):
+    """Why a payment is refunded."""
+
+    REFUND = "REFUND"
+    COMPLAINT = "COMPLAINT"
+    PRODUCT_NOT_AVAILABLE = "PRODUCT_NOT_AVAILABLE"
+    PAID_VALUE_TOO_LOW = "PAID_VALUE_TOO_LOW"
+    OVERPAID = "OVERPAID"
+    CANCELLED_BY_BUYER = "CANCELLED_BY_BUYER"
+    NOT_COLLECTED = "NOT_COLLECTED"
+
+
+class RefundStatus(OpenEnum):
+    """Where a refund stands. ``CANCELED`` means the seller's balance lacked the funds."""
+
+    NEW = "NEW"
+    WAITING = "WAITING"
+    VALIDATED = "VALIDATED"
+    VALIDATE_FAILED = "VALIDATE_FAILED"
+    IN_PROGRESS = "IN_PROGRESS"
+    SUCCESS = "SUCCESS"
+    PARTIAL = "PARTIAL"
+    CANCELED = "CANCELED"
+
+
+class RefundLineItemType(OpenEnum):
+    """Whether a line is refunded by quantity or by amount."""
+
+    QUANTITY = "QUANTITY"
+    AMOUNT = "AMOUNT"
+
+
+@attrs.frozen
+class RefundReference:
+    """A payment or an order, by id."""
+
+    id: str
+
+
+@attrs.frozen
+class RefundLineItem:
+    """A refunded line: ``quantity`` units (``QUANTITY``) or a ``value`` (``AMOUNT``).
+
+    Build one with :meth:`units` or :meth:`amount`.
+    """
+
+    id: str
+    type: RefundLineItemType
+    quantity: int | None = None
+    value: Money | None = None
+
+    @classmethod
+    def units(cls, line_item_id: str, quantity: int) -> RefundLineItem:
+        """Refund ``quantity`` units of a line."""
+        if quantity < 1:
+            raise ValueError(f"quantity must be at least 1, got {quantity}")
+        return cls(line_item_id, RefundLineItemType.QUANTITY, quantity=quantity)
+
+    @classmethod
+    def amount(cls, line_item_id: str, value: Money) -> RefundLineItem:
+        """Refund part of a line's price."""
+        return cls(line_item_id, RefundLineItemType.AMOUNT, value=value)
+
+
+@attrs.frozen
+class RefundDeposit:
+    """A refunded deposit: the total for one line item (not per unit)."""
+
+    line_item_id: str
+    total_value: Money
+
+
+@attrs.frozen
+class RefundValue:
+    """A refunded amount (delivery, overpayment, additional services)."""
+
+    value: Money
+
+
+@attrs.frozen
+class RefundSurcharge:
+    """A refunded surcharge payment."""
+
+    id: str
+    value: Money | None = None
+
+
+def _uuid(_: object, attribute: attrs.Attribute[str], value: str) -> None:
+    try:
+        uuid.UUID(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"{attribute.name} must be a UUID, got {value!r}") from None
+
+
+@attrs.frozen
+class NewRefund:
+    """A refund to initiate (``POST /payments/refunds``).
+
+    ``command_id`` is Allegro's idempotency key: a UUID you generate (for
+    example ``str(uuid.uuid4())``) and store *before* sending, so that a retry,
+    or a restart after a crash, sends the same refund with the same id instead
+    of a second refund. Never reuse one command id for a different refund.
+    """
+
+    payment: RefundReference
+    order: RefundReference
+    reason: RefundReason
+    command_id: str = attrs.field(validator=_uuid)
+    line_items: tuple[RefundLineItem, ...] | None = None
+    deposits: tuple[RefundDeposit, ...] | None = None
+    delivery: RefundValue | None = None
+    overpaid: RefundValue | None = None
+    additional_services: RefundValue | None = None
+    surcharges: tuple[RefundSurcharge, ...] | None = None
+    seller_comment: str | None = attrs.field(default=None, validator=_max_length(250))
+
+
+@attrs.frozen
+class Refund:
+    """A refund and its progress; poll until the status is final."""
+
+    id: str
+    payment: RefundReference
+    reason: RefundReason
+    status: RefundStatus
+    created_at: datetime
+    total_value: Money
+    order: RefundReference | None = None
+    line_items: tuple[RefundLineItem, ...] | None = None
+    deposits: tuple[RefundDeposit, ...] | None = None
+    delivery: RefundValue | None = None
+    overpaid: RefundValue | None = None
+    additional_services: RefundValue | None = None
+    surcharges: tuple[RefundSurcharge, ...] | None = None
+    seller_comment: str | None = None
+
+
+@attrs.frozen
+class Refunds:
+    """A page of refunds the seller initiated (not customer returns)."""
+
+    refunds: tuple[Refund, ...] = ()
+    count: int | None = None
+    total_count: int | None = None
+
+
+# --- marketplaces and the account -----------------------------------------------------
+
+
+@attrs.frozen
+class Code:
+    """A language, currency or country code."""
+
+    code: str | None = None
+
+
+@attrs.frozen
+class MarketplaceCurrencies:
+    """The currencies of a marketplace."""
+
+    base: Code | None = None
+    additional: tuple[Code, ...] | None = None
+
+
+@attrs.frozen
+class MarketplaceLanguages:
+    """The languages of a marketplace."""
+
+    offer_creation: tuple[Code, ...] | None = None
+    offer_display: tuple[Code, ...] | None = None
+
+
+@attrs.frozen
+class MarketplaceDetails:
+    """A marketplace (``allegro-pl``, ``allegro-cz`` ...) and what it supports."""
+
+    id: str
+    currencies: MarketplaceCurrencies | None = None
+    languages: MarketplaceLanguages | None = None
+    shipping_countries: tuple[Code, ...] | None = None
+
+
+@attrs.frozen
+class Marketplaces:
+    """The marketplaces list."""
+
+    marketplaces: tuple[MarketplaceDetails, ...] = ()
+
+
+@attrs.frozen
+class MeCompany:
+    """The seller's company."""
+
+    name: str | None = None
+    tax_id: str | None = None
+
+
+@attrs.frozen
+class Me:
+    """The account behind a token (``GET /me``). ``id`` is the seller id."""
+
+    id: str
+    login: str | None = None
+    first_name: str | None = None
+    last_name: str | None = None
+    email: str | None = None
+    base_marketplace: Marketplace | None = None
+    company: MeCompany | None = None
+    features: tuple[str, ...] | None = None

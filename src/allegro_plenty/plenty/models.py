@@ -4,38 +4,78 @@ Request models for creating things are named ``New…``; the mapper produces
 them and the plenty client sends them. Money, quantities, referrer ids and
 status ids are :class:`~decimal.Decimal` (plenty's ids like ``5.1`` and
 ``17.29`` are decimals: floats would make ``5.1 == 5.10000001`` questions).
+
+Response models carry the fields the library uses and the ones a host is
+likely to read; unknown keys are ignored by the production converter. A
+relation the request did not load (``with=...``) is ``None``, not an empty
+tuple, so "not loaded" and "none there" stay distinguishable.
 """
 
 from __future__ import annotations
 
+import html
 from datetime import datetime
 from decimal import Decimal
+from typing import Generic, TypeVar
 
 import attrs
 
 __all__ = [
+    "Address",
     "AddressOption",
     "AddressOptionType",
     "AddressRelation",
     "AddressType",
+    "Comment",
+    "Contact",
     "ContactOption",
+    "ContactOptionSubType",
+    "ContactOptionType",
+    "Country",
+    "Currency",
+    "LocalizedName",
     "NewAddress",
     "NewComment",
     "NewContact",
     "NewOrder",
     "NewOrderItem",
     "NewPayment",
+    "NewReferrer",
+    "Order",
+    "OrderAmount",
     "OrderDate",
     "OrderDateType",
+    "OrderItem",
     "OrderItemAmount",
     "OrderItemProperty",
     "OrderItemType",
     "OrderProperty",
     "OrderPropertyType",
+    "OrderPropertyTypeInfo",
+    "OrderPropertyTypeName",
+    "OrderReference",
     "OrderRelation",
+    "OrderType",
+    "OrderVat",
+    "Page",
+    "Payment",
+    "PaymentMethod",
+    "PaymentOrderRelation",
     "PaymentProperty",
     "PaymentPropertyType",
+    "Referrer",
+    "ShippingPackage",
+    "ShippingPackageItem",
+    "ShippingProfile",
+    "StatusHistoryEntry",
+    "Variation",
+    "VariationBarcode",
+    "VariationSku",
+    "VatConfiguration",
+    "VatRate",
 ]
+
+T = TypeVar("T")
 
 
 class OrderPropertyType:
@@ -52,6 +92,20 @@ class OrderPropertyType:
     SALES_TAX_ID_NUMBER = 34
     EXTERNAL_ORDER_ITEM_ID = 41
     PAYMENT_TRANSACTION_ID = 45
+
+
+class OrderType:
+    """Order type ids (``typeId`` of an order)."""
+
+    SALES_ORDER = 1
+    DELIVERY = 2
+    RETURNS = 3
+    CREDIT_NOTE = 4
+    WARRANTY = 5
+    REPAIR = 6
+    OFFER = 7
+    ADVANCE_ORDER = 8
+    MULTI_ORDER = 9
 
 
 class OrderItemType:
@@ -89,6 +143,35 @@ class AddressOptionType:
     POST_NUMBER = 6
 
 
+class ContactOptionType:
+    """Contact option type ids."""
+
+    PHONE = 1
+    EMAIL = 2
+    FAX = 3
+    WEB = 4
+    MARKETPLACE = 5
+    ID_NUMBER = 6
+    PAYMENT = 7
+    USER_NAME = 8
+    GROUP = 9
+    ACCESS = 10
+    ADDITIONAL = 11
+
+
+class ContactOptionSubType:
+    """Contact option sub-type ids."""
+
+    WORK = 1
+    MOBILE_PRIVATE = 2
+    MOBILE_WORK = 3
+    PRIVATE = 4
+    GUEST = 11
+    CONTACT_PERSON = 12
+    MARKETPLACE_PARTNER = 13
+    USER = 15
+
+
 class PaymentPropertyType:
     """Payment property type ids."""
 
@@ -100,10 +183,15 @@ class PaymentPropertyType:
 
 @attrs.frozen
 class OrderProperty:
-    """An order property: ``type_id`` from :class:`OrderPropertyType`, value as text."""
+    """An order property: ``type_id`` from :class:`OrderPropertyType`, value as text.
+
+    ``id`` and ``order_id`` are set on properties read back from plenty.
+    """
 
     type_id: int
     value: str
+    id: int | None = None
+    order_id: int | None = None
 
 
 @attrs.frozen
@@ -112,6 +200,10 @@ class OrderItemProperty:
 
     type_id: int
     value: str
+    id: int | None = None
+    order_item_id: int | None = None
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
 
 
 @attrs.frozen
@@ -120,6 +212,8 @@ class OrderDate:
 
     type_id: int
     date: datetime
+    id: int | None = None
+    order_id: int | None = None
 
 
 @attrs.frozen
@@ -134,6 +228,17 @@ class OrderItemAmount:
     price_original_gross: Decimal
     is_system_currency: bool | None = None
     exchange_rate: Decimal | None = None
+    id: int | None = None
+    order_item_id: int | None = None
+    purchase_price: Decimal | None = None
+    price_original_net: Decimal | None = None
+    price_gross: Decimal | None = None
+    price_net: Decimal | None = None
+    surcharge: Decimal | None = None
+    discount: Decimal | None = None
+    is_percentage: bool | None = None
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
 
 
 @attrs.frozen
@@ -143,6 +248,8 @@ class OrderRelation:
     reference_type: str
     reference_id: int
     relation: str
+    id: int | None = None
+    order_id: int | None = None
 
 
 @attrs.frozen
@@ -151,6 +258,8 @@ class AddressRelation:
 
     type_id: int
     address_id: int
+    id: int | None = None
+    order_id: int | None = None
 
 
 @attrs.frozen
@@ -197,6 +306,26 @@ class ContactOption:
     sub_type_id: int
     value: str
     priority: int = 0
+    id: int | None = None
+    contact_id: int | None = None
+
+    @classmethod
+    def email(cls, address: str) -> ContactOption:
+        """A private e-mail address (type 2, sub-type 4)."""
+        return cls(ContactOptionType.EMAIL, ContactOptionSubType.PRIVATE, address)
+
+    @classmethod
+    def phone(cls, number: str) -> ContactOption:
+        """A private phone number (type 1, sub-type 4)."""
+        return cls(ContactOptionType.PHONE, ContactOptionSubType.PRIVATE, number)
+
+    @classmethod
+    def guest(cls) -> ContactOption:
+        """Marks the contact as a guest (type 10 access, sub-type 11 guest, value ``1``).
+
+        plentymarkets' own Etsy plugin marks marketplace buyers this way.
+        """
+        return cls(ContactOptionType.ACCESS, ContactOptionSubType.GUEST, "1")
 
 
 @attrs.frozen
@@ -219,6 +348,9 @@ class AddressOption:
 
     type_id: int
     value: str
+    id: int | None = None
+    address_id: int | None = None
+    position: int | None = None
 
 
 @attrs.frozen
@@ -249,6 +381,8 @@ class PaymentProperty:
 
     type_id: int
     value: str
+    id: int | None = None
+    payment_id: int | None = None
 
 
 @attrs.frozen
@@ -272,9 +406,556 @@ class NewPayment:
 
 @attrs.frozen
 class NewComment:
-    """The body of ``POST /rest/comments``; ``text`` is HTML."""
+    """The body of ``POST /rest/comments``; ``text`` is HTML.
+
+    Build one from plain text with :meth:`plain`, which escapes it.
+    """
 
     reference_type: str
     reference_value: int
     text: str
     is_visible_for_contact: bool = False
+
+    @classmethod
+    def plain(cls, order_id: int, text: str, *, is_visible_for_contact: bool = False) -> NewComment:
+        """An order comment from plain text: HTML-escaped, line breaks kept as ``<br>``."""
+        escaped = html.escape(text, quote=True).replace("\r\n", "\n").replace("\n", "<br>")
+        return cls("order", order_id, escaped, is_visible_for_contact)
+
+
+# --- requests without a counterpart above ------------------------------------
+
+
+@attrs.frozen
+class NewReferrer:
+    """The attributes of a new order referrer (``POST /rest/orders/referrers``).
+
+    Attributes:
+        backend_name: The name shown in the back end.
+        name: The public name (on documents).
+        origin: Who created it; plugins put their own name here.
+        is_editable: ``False`` protects it from edits in the back end, as
+            marketplace plugins do with theirs.
+        is_filterable: Whether it can be used as an order filter.
+        id: A wanted id; plenty assigns the next free one when absent.
+    """
+
+    backend_name: str
+    name: str
+    origin: str = "allegro_plenty"
+    is_editable: bool = False
+    is_filterable: bool = True
+    id: Decimal | None = None
+
+
+# --- responses ----------------------------------------------------------------
+
+
+@attrs.frozen
+class Page(Generic[T]):
+    """One page of a plentymarkets list.
+
+    Never assume the requested ``itemsPerPage`` was honoured: page until
+    :attr:`is_last_page`.
+    """
+
+    page: int = 1
+    totals_count: int = 0
+    is_last_page: bool = True
+    last_page_number: int | None = None
+    first_on_page: int | None = None
+    last_on_page: int | None = None
+    items_per_page: int | None = None
+    entries: tuple[T, ...] = ()
+
+
+@attrs.frozen
+class OrderVat:
+    """The VAT of one (configuration, field) pair across an order."""
+
+    country_vat_id: int
+    vat_field: int
+    vat_rate: Decimal
+    value: Decimal
+    id: int | None = None
+    order_amount_id: int | None = None
+    net_total: Decimal | None = None
+    gross_total: Decimal | None = None
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+
+
+@attrs.frozen
+class OrderAmount:
+    """The order's totals in one currency; computed by plenty, never sent."""
+
+    currency: str
+    is_system_currency: bool
+    exchange_rate: Decimal | None = None
+    net_total: Decimal | None = None
+    gross_total: Decimal | None = None
+    vat_total: Decimal | None = None
+    invoice_total: Decimal | None = None
+    paid_amount: Decimal | None = None
+    gift_card_amount: Decimal | None = None
+    prepaid_amount: Decimal | None = None
+    is_net: bool | None = None
+    vats: tuple[OrderVat, ...] = ()
+    id: int | None = None
+    order_id: int | None = None
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+
+
+@attrs.frozen
+class OrderItem:
+    """An item of an order as plenty returns it."""
+
+    id: int
+    type_id: int
+    quantity: Decimal
+    order_item_name: str
+    item_variation_id: int = 0
+    order_id: int | None = None
+    referrer_id: Decimal | None = None
+    attribute_values: str | None = None
+    shipping_profile_id: int | None = None
+    country_vat_id: int | None = None
+    vat_field: int | None = None
+    vat_rate: Decimal | None = None
+    position: int | None = None
+    warehouse_id: int | None = None
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+    amounts: tuple[OrderItemAmount, ...] = ()
+    properties: tuple[OrderItemProperty, ...] = ()
+
+    def property_value(self, type_id: int) -> str | None:
+        """The value of the item property of ``type_id``, if set."""
+        return next((p.value for p in self.properties if p.type_id == type_id), None)
+
+
+@attrs.frozen
+class OrderReference:
+    """A link to another order (``referenceType`` ``parent`` for returns, deliveries ...)."""
+
+    reference_type: str
+    reference_order_id: int
+    origin_order_id: int | None = None
+    order_id: int | None = None
+    id: int | None = None
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+
+
+@attrs.frozen
+class Address:
+    """An address (contact or order address).
+
+    ``name1`` company, ``name2`` first name, ``name3`` last name, ``name4`` c/o;
+    ``address1`` street, ``address2`` house number, ``address3`` additional.
+    """
+
+    id: int
+    name1: str | None = None
+    name2: str | None = None
+    name3: str | None = None
+    name4: str | None = None
+    address1: str | None = None
+    address2: str | None = None
+    address3: str | None = None
+    address4: str | None = None
+    postal_code: str | None = None
+    town: str | None = None
+    country_id: int | None = None
+    state_id: int | None = None
+    gender: str | None = None
+    is_packstation: bool | None = None
+    is_postfiliale: bool | None = None
+    options: tuple[AddressOption, ...] | None = None
+
+    def option(self, type_id: int) -> str | None:
+        """The value of the address option of ``type_id`` (see :class:`AddressOptionType`)."""
+        return next((o.value for o in self.options or () if o.type_id == type_id), None)
+
+
+@attrs.frozen
+class ShippingPackageItem:
+    """What one shipping package contains of one variation."""
+
+    id: int
+    package_id: int
+    variation_id: int
+    item_quantity: Decimal
+    item_id: int | None = None
+
+
+@attrs.frozen
+class ShippingPackage:
+    """A shipping package registered on an order (``OrderShippingPackage``).
+
+    ``items`` is ``None`` unless loaded with ``with=items``.
+    """
+
+    id: int
+    order_id: int
+    package_number: str | None = None
+    return_package_number: str | None = None
+    package_id: int | None = None
+    package_type: int | None = None
+    weight: int | None = None
+    volume: Decimal | None = None
+    is_closed: bool | None = None
+    pallet_id: int | None = None
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+    items: tuple[ShippingPackageItem, ...] | None = None
+
+
+@attrs.frozen
+class Order:
+    """A plentymarkets order.
+
+    Properties, dates, amounts, items and address relations come by default;
+    ``addresses``, ``relations`` and ``shipping_packages`` only when requested
+    (``None`` otherwise).
+    """
+
+    id: int
+    type_id: int
+    status_id: Decimal
+    plenty_id: int | None = None
+    referrer_id: Decimal | None = None
+    status_name: str | None = None
+    owner_id: int | None = None
+    location_id: int | None = None
+    lock_status: str | None = None
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+    round_totals_only: bool | None = None
+    number_of_decimals: int | None = None
+    has_delivery_orders: bool | None = None
+    properties: tuple[OrderProperty, ...] | None = None
+    dates: tuple[OrderDate, ...] | None = None
+    amounts: tuple[OrderAmount, ...] | None = None
+    order_items: tuple[OrderItem, ...] | None = None
+    address_relations: tuple[AddressRelation, ...] | None = None
+    relations: tuple[OrderRelation, ...] | None = None
+    addresses: tuple[Address, ...] | None = None
+    shipping_packages: tuple[ShippingPackage, ...] | None = None
+    order_references: tuple[OrderReference, ...] | None = None
+
+    def property_value(self, type_id: int) -> str | None:
+        """The value of the order property of ``type_id`` (see :class:`OrderPropertyType`).
+
+        Raises:
+            ValueError: The order was read without its properties.
+        """
+        if self.properties is None:
+            raise ValueError(f"order {self.id} was read without its properties")
+        return next((p.value for p in self.properties if p.type_id == type_id), None)
+
+    @property
+    def external_order_id(self) -> str | None:
+        """Property 7, where this library keeps the Allegro checkout-form id."""
+        return self.property_value(OrderPropertyType.EXTERNAL_ORDER_ID)
+
+    def date(self, type_id: int) -> datetime | None:
+        """The order date of ``type_id`` (see :class:`OrderDateType`), if set."""
+        return next((d.date for d in self.dates or () if d.type_id == type_id), None)
+
+    def address(self, type_id: int) -> Address | None:
+        """The billing (1) or delivery (2) address, when addresses were loaded."""
+        relation = next((r for r in self.address_relations or () if r.type_id == type_id), None)
+        if relation is None:
+            return None
+        return next((a for a in self.addresses or () if a.id == relation.address_id), None)
+
+    @property
+    def contact_id(self) -> int | None:
+        """The receiving contact's id (from ``relations``), when relations were loaded."""
+        return next(
+            (
+                r.reference_id
+                for r in self.relations or ()
+                if r.reference_type == "contact" and r.relation == "receiver"
+            ),
+            None,
+        )
+
+
+@attrs.frozen
+class StatusHistoryEntry:
+    """One status change of an order."""
+
+    id: int
+    order_id: int
+    status_id: Decimal
+    created_at: datetime
+    user_id: int | None = None
+    procedure_text: str | None = None
+
+
+@attrs.frozen
+class Referrer:
+    """An order referrer (sales channel); ids are decimals like ``4.11``."""
+
+    id: Decimal
+    backend_name: str
+    name: str | None = None
+    is_editable: bool | None = None
+    is_filterable: bool | None = None
+    order_owner_id: int | None = None
+    origin: str | None = None
+    show_in_leads: bool | None = None
+
+
+@attrs.frozen
+class OrderPropertyTypeName:
+    """The name of an order property type in one language."""
+
+    type_id: int
+    lang: str
+    name: str
+    id: int | None = None
+
+
+@attrs.frozen
+class OrderPropertyTypeInfo:
+    """An order property type as plenty lists it (``GET /rest/orders/properties/types``).
+
+    ``cast`` is the value type: ``string``, ``int``, ``numeric``, ``bool`` or ``enum``.
+    """
+
+    id: int
+    cast: str | None = None
+    is_erasable: bool | None = None
+    position: int | None = None
+    names: tuple[OrderPropertyTypeName, ...] = ()
+
+
+@attrs.frozen
+class Contact:
+    """A contact (customer)."""
+
+    id: int
+    type_id: int | None = None
+    external_id: str | None = None
+    number: str | None = None
+    first_name: str | None = None
+    last_name: str | None = None
+    email: str | None = None
+    lang: str | None = None
+    referrer_id: Decimal | None = None
+    plenty_id: int | None = None
+    single_access: str | None = None
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+    options: tuple[ContactOption, ...] | None = None
+
+
+@attrs.frozen
+class Payment:
+    """A payment. ``deleted`` is 1 for payments deleted in the back end."""
+
+    id: int
+    amount: Decimal
+    currency: str
+    mop_id: int
+    exchange_ratio: Decimal | None = None
+    type: str | None = None
+    status: int | None = None
+    transaction_type: int | None = None
+    origin: int | None = None
+    parent_id: int | None = None
+    deleted: int | None = None
+    unaccountable: int | None = None
+    is_system_currency: bool | None = None
+    hash: str | None = None
+    received_at: datetime | None = None
+    imported_at: datetime | None = None
+    properties: tuple[PaymentProperty, ...] | None = None
+
+    @property
+    def is_deleted(self) -> bool:
+        """Whether the payment was deleted in the back end."""
+        return bool(self.deleted)
+
+    def property_value(self, type_id: int) -> str | None:
+        """The value of the payment property of ``type_id``, if loaded and set."""
+        return next((p.value for p in self.properties or () if p.type_id == type_id), None)
+
+
+@attrs.frozen
+class PaymentOrderRelation:
+    """The link between a payment and an order."""
+
+    id: int
+    payment_id: int
+    order_id: int
+    assigned_at: datetime | None = None
+
+
+@attrs.frozen
+class PaymentMethod:
+    """A method of payment (``mopId``); ids are system-specific."""
+
+    id: int
+    plugin_key: str | None = None
+    payment_key: str | None = None
+    name: str | None = None
+    is_document_builder_active: bool | None = None
+
+
+@attrs.frozen
+class VariationBarcode:
+    """A barcode (EAN, GTIN ...) of a variation."""
+
+    code: str
+    barcode_id: int
+    variation_id: int | None = None
+    created_at: datetime | None = None
+
+
+@attrs.frozen
+class VariationSku:
+    """A marketplace SKU of a variation, unique per (market, account)."""
+
+    sku: str
+    market_id: Decimal
+    variation_id: int | None = None
+    account_id: int | None = None
+    id: int | None = None
+    parent_sku: str | None = None
+    initial_sku: str | None = None
+    status: str | None = None
+
+
+@attrs.frozen
+class Variation:
+    """An item variation (the thing an order item sells).
+
+    ``variation_barcodes`` and ``variation_skus`` are ``None`` unless loaded.
+    """
+
+    id: int
+    item_id: int
+    number: str | None = None
+    model: str | None = None
+    external_id: str | None = None
+    name: str | None = None
+    is_main: bool | None = None
+    is_active: bool | None = None
+    main_variation_id: int | None = None
+    variation_barcodes: tuple[VariationBarcode, ...] | None = None
+    variation_skus: tuple[VariationSku, ...] | None = None
+
+
+@attrs.frozen
+class LocalizedName:
+    """A name in one language (parcel service and shipping profile names)."""
+
+    lang: str
+    name: str
+    id: int | None = None
+    parcel_service_id: int | None = None
+    parcel_service_preset_id: int | None = None
+
+
+@attrs.frozen
+class ShippingProfile:
+    """A shipping profile (``ParcelServicePreset``): order property 2 holds its id.
+
+    ``parcel_service_names`` name the carrier ("DHL", "DPD" ...); map them to
+    Allegro carrier ids in configuration.
+    """
+
+    id: int
+    parcel_service_id: int | None = None
+    backend_name: str | None = None
+    shipping_group: str | None = None
+    priority: int | None = None
+    is_cod: int | None = None
+    supported_referrer: tuple[str, ...] | None = None
+    parcel_service_names: tuple[LocalizedName, ...] | None = None
+    parcel_service_preset_names: tuple[LocalizedName, ...] | None = None
+
+    def parcel_service_name(self, lang: str = "en") -> str | None:
+        """The carrier's name in ``lang``, else in any language, else ``None``."""
+        names = self.parcel_service_names or ()
+        exact = next((n.name for n in names if n.lang == lang), None)
+        return exact if exact is not None else next((n.name for n in names), None)
+
+
+@attrs.frozen
+class Comment:
+    """A comment as plenty stored it (``text`` is HTML)."""
+
+    reference_type: str
+    reference_value: int
+    text: str
+    id: int | None = None
+    user_id: int | None = None
+    is_visible_for_contact: bool | None = None
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+
+
+@attrs.frozen
+class Country:
+    """A shipping country; ``id`` is what addresses carry as ``countryId``."""
+
+    id: int
+    iso_code2: str
+    iso_code3: str | None = None
+    name: str | None = None
+    lang: str | None = None
+    active: int | None = None
+    shipping_destination_id: int | None = None
+    storehouse_id: int | None = None
+    is_country_state_mandatory: bool | None = None
+
+
+@attrs.frozen
+class VatRate:
+    """One of a VAT configuration's rate fields (``id`` is the ``vatField``, 0–3)."""
+
+    id: int
+    vat_rate: Decimal
+    name: str | None = None
+    revenue_account: str | None = None
+
+
+@attrs.frozen
+class VatConfiguration:
+    """A VAT configuration of one country and accounting location (``countryVatId``)."""
+
+    id: int
+    country_id: int
+    location_id: int | None = None
+    tax_id_number: str | None = None
+    started_at: datetime | None = None
+    invalid_from: datetime | None = None
+    margin_scheme: str | None = None
+    is_restricted_to_digital_items: bool | None = None
+    is_standard: bool | None = None
+    is_active: bool | None = None
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+    vat_rates: tuple[VatRate, ...] = ()
+
+    def rate(self, vat_field: int) -> Decimal | None:
+        """The rate of ``vat_field`` in percent, if the configuration has it."""
+        return next((r.vat_rate for r in self.vat_rates if r.id == vat_field), None)
+
+
+@attrs.frozen
+class Currency:
+    """A currency of the system; ``exchange_rate`` is relative to the system currency."""
+
+    currency: str
+    exchange_rate: Decimal | None = None
+    is_active: bool | None = None
+    is_erasable: bool | None = None
+    html_code: str | None = None
+    unicode_sign: str | None = None

@@ -1,0 +1,201 @@
+"""Walking paged Allegro lists, written once as I/O-free state machines.
+
+A walk says which request to send next (:meth:`next_operation`) and digests
+the answer (:meth:`feed`), returning the items to hand out. The sync and the
+async client drive the same walk; neither contains paging logic.
+
+Checkout forms are walked by *keyset* on ``updatedAt``, not by offset. An
+offset walk over a list sorted by ``updatedAt`` skips a form whenever an
+earlier form changes during the walk: the changed form moves to the end and
+every later form shifts one place towards the start, under the page already
+read. Offsets are also capped (``offset + limit`` at most 10,000). The keyset
+walk asks for ``updatedAt >= cursor`` sorted by ``updatedAt``, moves the cursor
+to the newest ``updatedAt`` of each page, re-reads that millisecond (the
+overlap) and drops what it already handed out. It uses an offset only inside
+one identical millisecond, when a whole page shares it; only there could a
+form that changes mid-walk shift another past the walk, which takes more than
+a page of forms updated in the same millisecond.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime, timezone
+from typing import Protocol, TypeVar
+
+import attrs
+
+from .._http.operation import Operation
+from ..errors import PagingError
+from . import endpoints as ep
+from .models import (
+    CheckoutForm,
+    CheckoutFormFilter,
+    CheckoutForms,
+    CheckoutFormSort,
+    OrderEvent,
+    OrderEvents,
+    OrderEventType,
+)
+
+__all__ = ["CheckoutFormWalk", "OrderEventWalk", "Walk"]
+
+P = TypeVar("P")
+T_co = TypeVar("T_co", covariant=True)
+
+
+class Walk(Protocol[P, T_co]):
+    """A paging state machine: which request next, and what a page yields."""
+
+    def next_operation(self) -> Operation[P] | None:
+        """The next request to send, or ``None`` when the walk is over."""
+        ...
+
+    def feed(self, page: P) -> Sequence[T_co]:
+        """Digest the answer to the last operation; return the items to hand out."""
+        ...
+
+
+def _millis(value: datetime) -> datetime:
+    # Allegro keeps and compares updatedAt in milliseconds, and the cursor is
+    # sent with milliseconds: compare at that precision or the overlap fails.
+    utc = value.astimezone(timezone.utc)
+    return utc.replace(microsecond=utc.microsecond // 1000 * 1000)
+
+
+class CheckoutFormWalk:
+    """Every checkout form updated at or after ``updated_since``, none skipped.
+
+    A form is handed out at least once if it matched when the walk started or
+    was updated while it ran. A form updated after it was handed out comes
+    again, in its new state; the re-read overlap is never handed out twice.
+
+    Args:
+        updated_since: The lower bound (timezone-aware).
+        filter: Further filters. Its ``updated_at_gte`` and ``sort`` belong to
+            the walk; ``updated_at_lte`` bounds the walk.
+        page_size: Forms per request (1 to 100).
+        language: ``Accept-Language`` for error messages.
+
+    Attributes:
+        cursor: Every form updated before it has been handed out; resume a
+            later walk from here.
+    """
+
+    def __init__(
+        self,
+        updated_since: datetime,
+        filter: CheckoutFormFilter = ep.NO_FILTER,
+        *,
+        page_size: int = ep.CHECKOUT_FORMS_PAGE_LIMIT,
+        language: str = "en-US",
+    ) -> None:
+        if updated_since.utcoffset() is None:
+            raise ValueError(f"updated_since must be timezone-aware, got {updated_since!r}")
+        if filter.updated_at_gte is not None:
+            raise ValueError("pass the lower bound as updated_since, not filter.updated_at_gte")
+        if filter.sort not in (None, CheckoutFormSort.UPDATED_AT):
+            raise ValueError(f"the walk sorts by updatedAt; filter.sort={filter.sort!r} conflicts")
+        if not 1 <= page_size <= ep.CHECKOUT_FORMS_PAGE_LIMIT:
+            raise ValueError(f"page_size must be 1..{ep.CHECKOUT_FORMS_PAGE_LIMIT}")
+        self.cursor = _millis(updated_since)
+        self._filter = filter
+        self._page_size = page_size
+        self._language = language
+        self._offset = 0
+        self._seen_at_cursor: set[str] = set()
+        self._done = False
+
+    def __repr__(self) -> str:
+        return f"CheckoutFormWalk(cursor={self.cursor.isoformat()}, offset={self._offset})"
+
+    def next_operation(self) -> Operation[CheckoutForms] | None:
+        """The next page request, or ``None`` when every form has been handed out."""
+        if self._done:
+            return None
+        if self._offset + self._page_size > ep.OFFSET_LIMIT_CAP:
+            raise PagingError(
+                f"more than {ep.OFFSET_LIMIT_CAP} checkout forms share updatedAt "
+                f"{self.cursor.isoformat()}; Allegro cannot page past that"
+            )
+        page_filter = attrs.evolve(
+            self._filter, updated_at_gte=self.cursor, sort=CheckoutFormSort.UPDATED_AT
+        )
+        return ep.list_checkout_forms(
+            page_filter, offset=self._offset, limit=self._page_size, language=self._language
+        )
+
+    def feed(self, page: CheckoutForms) -> list[CheckoutForm]:
+        """Forms of ``page`` not handed out before; moves the cursor."""
+        forms = page.checkout_forms
+        stamps = [self._stamp(form) for form in forms]
+        fresh = [
+            form
+            for form, stamp in zip(forms, stamps, strict=True)
+            if not (stamp == self.cursor and form.id in self._seen_at_cursor)
+        ]
+        newest = max(stamps, default=self.cursor)
+        if newest > self.cursor:
+            self.cursor, self._offset = newest, 0
+            self._seen_at_cursor = {f.id for f, s in zip(forms, stamps, strict=True) if s == newest}
+        else:
+            # The whole page shares the cursor's millisecond: only an offset
+            # can get past it.
+            self._offset += len(forms)
+            self._seen_at_cursor.update(f.id for f in forms)
+        self._done = len(forms) < self._page_size
+        return fresh
+
+    def _stamp(self, form: CheckoutForm) -> datetime:
+        # A form matched by updatedAt.gte has an updatedAt; without one it
+        # cannot move the cursor.
+        return self.cursor if form.updated_at is None else _millis(form.updated_at)
+
+
+class OrderEventWalk:
+    """Order events after ``from_`` (exclusive), oldest first, until caught up.
+
+    Args:
+        from_: The id of the last event already processed; ``None`` starts at
+            the oldest event Allegro still keeps (60 days).
+        types: Only these event types (all when empty).
+        page_size: Events per request (1 to 1000).
+        language: ``Accept-Language`` for error messages.
+
+    Attributes:
+        cursor: The id of the last event handed out: store it and resume from it.
+    """
+
+    def __init__(
+        self,
+        from_: str | None = None,
+        types: Iterable[OrderEventType | str] = (),
+        *,
+        page_size: int = ep.EVENTS_PAGE_LIMIT,
+        language: str = "en-US",
+    ) -> None:
+        if not 1 <= page_size <= ep.EVENTS_PAGE_LIMIT:
+            raise ValueError(f"page_size must be 1..{ep.EVENTS_PAGE_LIMIT}")
+        self.cursor = from_
+        self._types = tuple(types)
+        self._page_size = page_size
+        self._language = language
+        self._done = False
+
+    def __repr__(self) -> str:
+        return f"OrderEventWalk(cursor={self.cursor!r})"
+
+    def next_operation(self) -> Operation[OrderEvents] | None:
+        """The next page request, or ``None`` once a page came back short."""
+        if self._done:
+            return None
+        return ep.list_order_events(
+            from_=self.cursor, types=self._types, limit=self._page_size, language=self._language
+        )
+
+    def feed(self, page: OrderEvents) -> tuple[OrderEvent, ...]:
+        """The page's events; the cursor moves to the last one."""
+        if page.events:
+            self.cursor = page.events[-1].id
+        self._done = len(page.events) < self._page_size
+        return page.events

@@ -1,0 +1,128 @@
+"""What the importer resolves before mapping, and the state of one mapping call."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from decimal import Decimal
+from types import MappingProxyType
+from typing import Any
+
+import attrs
+
+from ..allegro.models import CheckoutForm, Money
+from ..errors import MappingError
+from ..plenty.models import VatConfiguration
+from .drafts import MappingWarning, WarningCode
+from .policies import VatChoice
+
+__all__ = ["MappingContext", "MappingRun", "amount_problem"]
+
+_MAX_AMOUNT = Decimal(10) ** 12
+"""No Allegro amount comes near a trillion; bigger values are garbage, not money."""
+_CENT = Decimal("0.01")
+
+
+def _frozen(value: Mapping[Any, Any]) -> Mapping[Any, Any]:
+    return MappingProxyType(dict(value))
+
+
+@attrs.frozen(kw_only=True)
+class MappingContext:
+    """Lookups the importer resolved for the mapper (the mapper does no I/O).
+
+    One context can serve a whole batch: line-item ids are unique across
+    checkout forms, and the other lookups are per system.
+
+    Attributes:
+        referrer_id: The plentymarkets referrer of Allegro orders (the importer
+            owns it; the mapper only reads it). Set on the order, every item
+            and the contact.
+        variation_ids: plentymarkets variation id per Allegro line-item id;
+            absent or ``None`` means unknown.
+        country_ids: plentymarkets country id per ISO 3166 alpha-2 code
+            (``{"PL": 23, "CZ": 6}``).
+        vat_configurations: plentymarkets VAT configuration per country code, as
+            the plenty client reads them (``PlentyClient.vat_configurations``).
+        exchange_rates: Exchange rate per currency code, in plentymarkets'
+            convention (units of that currency per one unit of the system
+            currency); the system currency needs no entry.
+    """
+
+    referrer_id: Decimal = attrs.field()
+    country_ids: Mapping[str, int] = attrs.field(converter=_frozen)
+    vat_configurations: Mapping[str, VatConfiguration] = attrs.field(converter=_frozen)
+    variation_ids: Mapping[str, int | None] = attrs.field(factory=dict, converter=_frozen)
+    exchange_rates: Mapping[str, Decimal] = attrs.field(factory=dict, converter=_frozen)
+
+    @referrer_id.validator
+    def _check_referrer(self, _: object, value: Decimal) -> None:
+        if not isinstance(value, Decimal) or not value.is_finite() or value < 0:
+            raise ValueError(f"referrer_id must be a Decimal ≥ 0, got {value!r}")
+
+
+@attrs.define(slots=True)
+class MappingRun:
+    """The state of one :meth:`OrderMapper.map` call, handed to every concern method.
+
+    Built fresh for each call, so the mapper itself stays stateless and a
+    subclass method can read everything it needs from here.
+
+    Attributes:
+        form: The checkout form being mapped.
+        context: The importer's resolved lookups.
+        currency: The order's currency (``summary.totalToPay.currency``).
+        exchange_rate: The rate for :attr:`currency` (1 for the system currency).
+        vat_country: The country whose VAT configuration applies.
+        vat: That VAT configuration.
+        warnings: Warnings so far, in the order they were found.
+    """
+
+    form: CheckoutForm
+    context: MappingContext
+    currency: str
+    exchange_rate: Decimal
+    vat_country: str
+    vat: VatConfiguration
+    warnings: list[MappingWarning] = attrs.field(factory=list)
+    vat_by_rate: dict[str | None, VatChoice] = attrs.field(factory=dict, repr=False, eq=False)
+    """VAT choices made so far in this call, by ``tax.rate`` text (``None``: no rate)."""
+
+    def error(self, reason: str, field_path: str | None = None) -> MappingError:
+        """A :class:`MappingError` for this form (to ``raise``); no personal data in ``reason``."""
+        return MappingError(reason, checkout_form_id=self.form.id, field_path=field_path)
+
+    def warn(self, code: WarningCode, message: str, field_path: str | None = None) -> None:
+        """Report a warning; ``message`` carries ids only, never personal data."""
+        self.warnings.append(MappingWarning(code, message, field_path))
+
+    def money(self, money: Money, field_path: str) -> Decimal:
+        """The amount of ``money``, checked: the order's currency, cents, not negative."""
+        if money.currency != self.currency:
+            raise self.error(
+                f"mixed currencies: {money.currency!r} in an order in {self.currency!r}",
+                f"{field_path}.currency",
+            )
+        problem = amount_problem(money.amount)
+        if problem is not None:
+            raise self.error(problem, f"{field_path}.amount")
+        return money.amount
+
+    def country_id(self, code: str | None, field_path: str) -> int:
+        """The plentymarkets country id for an ISO code; unknown codes are errors."""
+        country = self.context.country_ids.get(code.upper()) if code else None
+        if country is None:
+            raise self.error(f"unknown country code {code!r}", field_path)
+        return country
+
+
+def amount_problem(amount: Decimal) -> str | None:
+    """What keeps ``amount`` from being money (finite, ≥ 0, whole cents, sane size), if anything."""
+    if not isinstance(amount, Decimal) or not amount.is_finite():
+        return f"amount {amount!r} is not a finite decimal"
+    if amount < 0:
+        return f"negative amount {amount}"
+    if amount >= _MAX_AMOUNT:
+        return f"amount {amount} is out of range"
+    if amount != amount.quantize(_CENT):
+        return f"amount {amount} has fractions of a cent"
+    return None

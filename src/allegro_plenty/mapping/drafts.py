@@ -1,0 +1,147 @@
+"""What the mapper produces: an order draft, or a decision to skip the form.
+
+An :class:`OrderDraft` holds everything the importer sends to plentymarkets,
+in the order it sends it: the contact, the two addresses, the order, the
+payments and the comments. The importer fills in the ids plentymarkets
+assigns (contact, addresses, order) and leaves every other value as drafted.
+"""
+
+from __future__ import annotations
+
+import enum
+from decimal import Decimal
+from typing import TypeAlias
+
+import attrs
+
+from ..plenty.models import NewAddress, NewContact, NewOrder, NewPayment
+
+__all__ = [
+    "CommentDraft",
+    "MappingResult",
+    "MappingWarning",
+    "OrderDraft",
+    "SkipReason",
+    "SkippedOrder",
+    "WarningCode",
+]
+
+
+class WarningCode(str, enum.Enum):
+    """Why the mapper reported a warning."""
+
+    UNASSIGNED_VARIATION = "unassigned_variation"
+    """A line item has no known variation and became an unassigned item (type 9)."""
+    PAYMENT_MISMATCH = "payment_mismatch"
+    """The paid parts do not add up to ``summary.totalToPay`` (under- or overpaid)."""
+    NO_PAID_AMOUNT = "no_paid_amount"
+    """A prepaid part carries no ``paidAmount``, so no payment was drafted for it."""
+    SMART_DELIVERY_COST = "smart_delivery_cost"
+    """An Allegro Smart order carries a delivery cost (co-financed or reduced Smart)."""
+    PICKUP_POINT_WITHOUT_ADDRESS = "pickup_point_without_address"
+    """A pickup point has no address; the delivery address was used with the point id."""
+    INVOICE_WITHOUT_ADDRESS = "invoice_without_address"
+    """An invoice is required but has no address; billing uses the delivery address."""
+    TAX_RATE_NOT_CONFIGURED = "tax_rate_not_configured"
+    """A line's tax rate is in no VAT field; the default field was used."""
+    INTRA_EU_VAT_BUYER = "intra_eu_vat_buyer"
+    """An EU business buyer with a VAT id Allegro verified: check the tax treatment."""
+
+
+@attrs.frozen
+class MappingWarning:
+    """Something the seller should look at; the order was still mapped.
+
+    Carries ids and field paths only: never names, addresses or phone numbers.
+    """
+
+    code: WarningCode
+    message: str
+    field_path: str | None = None
+
+
+@attrs.frozen
+class CommentDraft:
+    """A comment to add to the order once it exists.
+
+    ``text`` is **plain text**, never HTML: the buyer's message is copied as the
+    buyer wrote it. The plentymarkets client HTML-escapes plain text when it
+    sends the comment, so escaping here too would show ``&lt;`` to the seller.
+    """
+
+    text: str
+    is_visible_for_contact: bool = False
+
+
+@attrs.frozen
+class OrderDraft:
+    """Everything to create in plentymarkets for one checkout form.
+
+    The importer creates :attr:`contact` (or finds it: when
+    ``contact.external_id`` is set, it is the Allegro ``buyer.id`` to look up
+    first; when it is ``None``, a new guest contact is created), then the two
+    addresses (when :attr:`billing_address` equals :attr:`delivery_address`
+    one address serves as both), then :attr:`order` with ``relations`` and
+    ``address_relations`` filled in, then :attr:`payments` and
+    :attr:`comments`.
+
+    Attributes:
+        checkout_form_id: The Allegro checkout-form id (also order property 7).
+        contact: The contact to find or create.
+        billing_address: The billing (invoice) address.
+        delivery_address: The delivery address.
+        order: The order; ``relations`` and ``address_relations`` are left empty.
+        payments: One payment per paid part; none for cash on delivery.
+        comments: Plain-text comments for the order.
+        warnings: What the seller should look at.
+        intra_eu_vat_id: The buyer's EU VAT id when Allegro verified it
+            (``VAT_EU_VERIFIED``): an intra-community supply to check.
+    """
+
+    checkout_form_id: str
+    contact: NewContact
+    billing_address: NewAddress
+    delivery_address: NewAddress
+    order: NewOrder
+    payments: tuple[NewPayment, ...] = ()
+    comments: tuple[CommentDraft, ...] = ()
+    warnings: tuple[MappingWarning, ...] = ()
+    intra_eu_vat_id: str | None = None
+
+    @property
+    def currency(self) -> str:
+        """The currency of the order's items (the Allegro order's currency)."""
+        return self.order.order_items[0].amounts[0].currency
+
+    @property
+    def total(self) -> Decimal:
+        """The order total: the sum of quantity × gross unit price over every item."""
+        return sum(
+            (
+                item.quantity * item.amounts[0].price_original_gross
+                for item in self.order.order_items
+            ),
+            Decimal(0),
+        )
+
+
+class SkipReason(str, enum.Enum):
+    """Why a checkout form is deliberately not imported."""
+
+    ONE_FULFILLMENT = "one_fulfillment"
+    """Allegro's warehouse ships it and the configuration says skip."""
+
+
+@attrs.frozen
+class SkippedOrder:
+    """The mapper's decision not to import a form: a result, not an error.
+
+    The importer records it (so it does not ask again) and moves on.
+    """
+
+    checkout_form_id: str
+    reason: SkipReason
+
+
+MappingResult: TypeAlias = OrderDraft | SkippedOrder
+"""What :meth:`~allegro_plenty.mapping.OrderMapper.map` returns."""
