@@ -156,7 +156,7 @@ def plenty_client(
         sleep=clock.sleep,
         monotonic=clock.monotonic,
         clock=clock.now,
-        **options,
+        **{"strict": True, **options},
     )
 
 
@@ -174,7 +174,7 @@ def async_plenty_client(
         sleep=clock.async_sleep,
         monotonic=clock.monotonic,
         clock=clock.now,
-        **options,
+        **{"strict": True, **options},
     )
 
 

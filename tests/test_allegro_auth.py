@@ -389,6 +389,32 @@ def test_a_valid_token_is_used_without_refreshing(
     assert fake.auth.forms == []
 
 
+def test_token_expiry_is_judged_by_the_injected_clock(
+    mode: str, spec_checked: Callable[..., SpecCheckedTransport]
+) -> None:
+    # Valid for an hour by the real clock, but the client's clock is 13 h on:
+    # it refreshes before calling, instead of spending a request on a 401.
+    fake = FakeAllegro()
+    store = MemoryTokenStore()
+    store.save("allegro", "46968690", stored("access-0-abcdefgh", "refresh-0-abcdefgh", 3600))
+    later = datetime.now(timezone.utc) + timedelta(hours=13)
+    transport = spec_checked("allegro", fake.handle)
+    run_client(
+        mode,
+        transport,
+        "get_me",
+        app=APP,
+        account="46968690",
+        token_store=store,
+        clock=lambda: later,
+    )
+    assert fake.auth.issued == 1
+    assert len(fake.api_calls) == 1
+    token = store.load("allegro", "46968690")
+    assert token is not None
+    assert token.expires_at > later
+
+
 def test_a_401_renews_once_then_retries_once(
     mode: str, spec_checked: Callable[..., SpecCheckedTransport]
 ) -> None:

@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import copy
+from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
+from typing import Any
 
 import attrs
 import cattrs
 import pytest
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
 
 from allegro_plenty import OpenEnum
 from allegro_plenty._convert import Style, field_path, make_converter
+from allegro_plenty.allegro.models import CheckoutForm
 
 
 class Colour(OpenEnum):
@@ -113,3 +119,120 @@ def test_lenient_mode_coerces_harmless_differences_and_ignores_unknown_keys() ->
     assert LENIENT.structure(data, Outer).count == 3
     with pytest.raises(cattrs.ClassValidationError):  # a string is never a list
         LENIENT.structure({**data, "tags": "abc"}, Outer)
+
+
+# --- the fast pass agrees with cattrs' detailed pass ---------------------------------
+
+JSON_SCALARS = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-5, 5),
+    st.decimals(-10, 10, places=2, allow_nan=False),
+    st.sampled_from(["", "x", "12.50", "NaN", "2024-01-01T10:00:00.000Z", "READY_FOR_PROCESSING"]),
+)
+
+
+def _paths(node: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    paths = [prefix]
+    if isinstance(node, dict):
+        for key, value in node.items():
+            paths += _paths(value, (*prefix, key))
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            paths += _paths(value, (*prefix, index))
+    return paths
+
+
+@st.composite
+def perturbed(draw: st.DrawFn, base: st.SearchStrategy[Any]) -> Any:
+    """``base`` data with up to two values swapped for JSON of another kind, or a key added."""
+    data = copy.deepcopy(draw(base))
+    for _ in range(draw(st.integers(0, 2))):
+        path = draw(st.sampled_from(_paths(data)[1:]))
+        parent = data
+        for step in path[:-1]:
+            parent = parent[step]
+        if draw(st.booleans()) and isinstance(parent, dict):
+            parent["unknownKey"] = 1
+        else:
+            parent[path[-1]] = draw(JSON_SCALARS | st.lists(JSON_SCALARS, max_size=2) | st.just({}))
+    return data
+
+
+def _outcome(structure: Callable[[Any, type], Any], data: Any, cls: type) -> Any:
+    try:
+        return ("ok", structure(data, cls))
+    except Exception:
+        return ("refused", None)
+
+
+def _detailed(converter: cattrs.Converter) -> Callable[[Any, type], Any]:
+    # The detailed pass alone: cattrs' own structure, skipping the fast pass.
+    return lambda data, cls: cattrs.Converter.structure(converter, data, cls)
+
+
+def agree(
+    fast: Callable[[Any, type], Any], converter: cattrs.Converter, *, shrink: bool = True
+) -> Callable[[], None]:
+    """A check that ``fast`` accepts and refuses exactly what the detailed pass does."""
+    from .test_mapping_properties import checkout_form
+
+    seen: list[str] = []
+
+    phases = list(Phase) if shrink else [Phase.generate]
+
+    @settings(
+        max_examples=100,
+        deadline=None,
+        suppress_health_check=list(HealthCheck),
+        phases=phases,
+        database=None,
+    )
+    @given(perturbed(checkout_form(valid=True)))
+    def check(data: Any) -> None:
+        expected = _outcome(_detailed(converter), data, CheckoutForm)
+        seen.append(expected[0])
+        assert _outcome(fast, data, CheckoutForm) == expected
+
+    def run() -> None:
+        check()
+        # Both kinds of input must be common, or agreement would mean little.
+        assert seen.count("ok") > len(seen) / 10, seen.count("ok")
+        assert seen.count("refused") > len(seen) / 10, seen.count("refused")
+
+    return run
+
+
+@pytest.mark.spec
+@pytest.mark.parametrize("strict", [True, False], ids=["strict", "lenient"])
+def test_the_fast_pass_accepts_and_refuses_what_the_detailed_pass_does(strict: bool) -> None:
+    converter = make_converter(strict=strict)
+    agree(converter._fast.structure, converter)()
+
+
+@pytest.mark.spec
+def test_the_agreement_check_catches_a_fast_pass_that_validates_less() -> None:
+    # Negative control: a fast pass that turns anything into a str, as cattrs'
+    # default does, must be caught disagreeing.
+    converter = make_converter(strict=True)
+    sloppy = make_converter(strict=True)._fast  # type: ignore[attr-defined]
+    sloppy.register_structure_hook(str, lambda value, _: str(value))
+    with pytest.raises(AssertionError, match=r"== \('refused', None\)"):
+        agree(sloppy.structure, converter, shrink=False)()
+
+
+def test_fields_with_real_defaults_are_passed_only_when_present() -> None:
+    @attrs.define
+    class WithDefaults:
+        name: str
+        tags: tuple[str, ...] = ()
+        note: str | None = None
+
+    for converter in (STRICT, LENIENT):
+        fast = converter._fast  # type: ignore[attr-defined]
+        assert fast.structure({"name": "a"}, WithDefaults) == WithDefaults("a")
+        assert fast.structure({"name": "a", "tags": ["x"], "note": "n"}, WithDefaults) == (
+            WithDefaults("a", ("x",), "n")
+        )
+    with pytest.raises(Exception, match="unknown keys"):
+        STRICT._fast.structure({"name": "a", "zzz": 1}, WithDefaults)  # type: ignore[attr-defined]

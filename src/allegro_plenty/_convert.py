@@ -127,10 +127,10 @@ def make_converter(*, strict: bool = False, style: Style = Style.ALLEGRO) -> cat
 def _configure(conv: C, strict: bool, style: Style) -> C:
 
     def structure_datetime(value: Any, _: type) -> datetime:
-        if isinstance(value, datetime):
-            parsed = value
-        elif isinstance(value, str):
+        if type(value) is str:
             parsed = _parse_iso_datetime(value)
+        elif isinstance(value, datetime):
+            parsed = value
         else:
             raise TypeError(f"expected an ISO 8601 string, got {type(value).__name__}")
         if parsed.tzinfo is None:
@@ -140,15 +140,16 @@ def _configure(conv: C, strict: bool, style: Style) -> C:
         return parsed
 
     def structure_decimal(value: Any, _: type) -> Decimal:
-        if isinstance(value, bool) or not isinstance(value, (str, int, float, Decimal)):
-            raise TypeError(f"expected a decimal number, got {type(value).__name__}")
+        kind = type(value)
+        if kind is bool or not isinstance(value, (str, int, float, Decimal)):
+            raise TypeError(f"expected a decimal number, got {kind.__name__}")
         try:
-            result = Decimal(str(value)) if isinstance(value, float) else Decimal(value)
+            result = Decimal(str(value)) if kind is float else Decimal(value)
         except InvalidOperation:
             raise ValueError(f"not a decimal number: {value!r}") from None
-        if not result.is_finite():
-            raise ValueError(f"not a finite number: {value!r}")
-        return result
+        if result.is_finite():
+            return result
+        raise ValueError(f"not a finite number: {value!r}")
 
     def structure_open_enum(value: Any, cls: type[E]) -> E:
         if not isinstance(value, str):
@@ -158,6 +159,8 @@ def _configure(conv: C, strict: bool, style: Style) -> C:
         return cls(value)
 
     def structure_int(value: Any, _: type) -> int:
+        if type(value) is int:
+            return value
         if isinstance(value, bool):
             raise TypeError("expected an integer, got a boolean")
         if isinstance(value, int):
@@ -208,6 +211,8 @@ def _configure(conv: C, strict: bool, style: Style) -> C:
         }
 
     def structure_factory(cls: type) -> Callable[[Any, type], Any]:
+        if not conv.detailed_validation:
+            return _fast_structure_fn(cls, conv, strict=strict)
         return make_dict_structure_fn(cls, conv, _cattrs_forbid_extra_keys=strict, **renames(cls))
 
     def unstructure_factory(cls: type) -> Callable[[Any], Any]:
@@ -218,6 +223,15 @@ def _configure(conv: C, strict: bool, style: Style) -> C:
         # an object into its keys. A JSON array is the only valid input.
         item_type = get_args(cls)[0]
         item_hook = conv.get_structure_hook(item_type)
+
+        if not conv.detailed_validation:
+            # The fast pass only has to fail; the detailed pass explains.
+            def structure_tuple_fast(value: Any, _: type) -> tuple[Any, ...]:
+                if type(value) is not list and not isinstance(value, list | tuple):
+                    raise TypeError(f"expected a list, got {type(value).__name__}")
+                return tuple([item_hook(item, item_type) for item in value])
+
+            return structure_tuple_fast
 
         def structure_tuple(value: Any, _: type) -> tuple[Any, ...]:
             if not isinstance(value, list | tuple):
@@ -242,7 +256,15 @@ def _configure(conv: C, strict: bool, style: Style) -> C:
     def optional_factory(cls: Any) -> Callable[[Any, type], Any]:
         # cattrs' generic Optional hook dispatches on the inner type for every
         # value; resolving it once halves the cost of a form's many optionals.
-        inner = next(arg for arg in get_args(cls) if arg is not type(None))
+        inner = _non_none(cls)
+        if inner is str:
+            # Optional text is the commonest field of a checkout form.
+            def structure_optional_str(value: Any, _: type) -> Any:
+                if value is None or type(value) is str:
+                    return value
+                return structure_str(value, str)
+
+            return structure_optional_str
         inner_hook = conv.get_structure_hook(inner)
 
         def structure_optional(value: Any, _: type) -> Any:
@@ -267,13 +289,81 @@ def _parse_iso_datetime(value: str) -> datetime:
         return isoparse(value)
 
 
+_PRIMITIVES = (str, int, bool)
+
+
+def _fast_structure_fn(cls: type, conv: cattrs.Converter, *, strict: bool) -> Callable[..., Any]:
+    """A structure function for the fast pass of :class:`_TwoPassConverter`.
+
+    Like cattrs' generated functions, but a ``str``, ``int`` or ``bool`` value
+    of exactly that type is taken inline instead of through its hook: a form
+    has dozens of them, and the call is most of their cost. Any other value
+    still goes through the converter's hook, so what is accepted or refused is
+    the same as in the detailed pass (the tests check that they agree).
+    """
+    attrs.resolve_types(cls)
+    namespace: dict[str, Any] = {"_cls": cls}
+    body = ["  if type(o) is not dict:", "    raise TypeError('expected a JSON object')"]
+    keys = []
+    positional: list[str] = []
+    keyword: list[str] = []
+    for index, field in enumerate(attrs.fields(cls)):
+        if not field.init:
+            continue
+        key = field.metadata.get("key", _camel(field.name))
+        keys.append(key)
+        var, hook, kind = f"v{index}", f"_h{index}", f"_t{index}"
+        optional = _is_optional(field.type)
+        inner = (
+            next(a for a in get_args(field.type) if a is not type(None)) if optional else field.type
+        )
+        namespace[kind] = inner
+        namespace[hook] = conv.get_structure_hook(inner)
+        checks = [f"{var} is not None"] if optional else []
+        if inner in _PRIMITIVES:
+            checks.append(f"type({var}) is not {inner.__name__}")
+        convert = [f"  {var} = {hook}({var}, {kind})"]
+        if checks:
+            convert = [f"  if {' and '.join(checks)}:", "  " + convert[0]]
+        if field.default is attrs.NOTHING:
+            body += [f"  {var} = o[{key!r}]", *convert]
+        elif field.default is None and not keyword:
+            body += [f"  {var} = o.get({key!r})", *convert]
+        else:
+            # A field with a real default: passed only when present, by keyword.
+            body += [f"  if {key!r} in o:", f"    {var} = o[{key!r}]"]
+            body += ["  " + line for line in convert]
+            body.append(f"    _kw[{field.alias!r}] = {var}")
+            keyword.append(field.alias)
+            continue
+        if keyword:
+            body.append(f"  _kw[{field.alias!r}] = {var}")
+        else:
+            positional.append(var)
+    if strict:
+        namespace["_keys"] = frozenset(keys)
+        body[2:2] = [
+            "  if not _keys.issuperset(o):",
+            "    raise ValueError(f'unknown keys: {sorted(set(o) - _keys)}')",
+        ]
+    if keyword:
+        body.insert(2, "  _kw = {}")
+        call = f"  return _cls({', '.join([*positional, '**_kw'])})"
+    else:
+        call = f"  return _cls({', '.join(positional)})"
+    source = "\n".join([f"def structure_{cls.__name__}(o, _=None):", *body, call])
+    exec(compile(source, f"<fast structure {cls.__qualname__}>", "exec"), namespace)  # noqa: S102
+    function: Callable[..., Any] = namespace[f"structure_{cls.__name__}"]
+    return function
+
+
+def _non_none(optional: Any) -> Any:
+    return next(arg for arg in get_args(optional) if arg is not type(None))
+
+
 def _is_optional(cls: Any) -> bool:
     args = get_args(cls)
-    return (
-        get_origin(cls) in (Union, UnionType)
-        and len(args) == 2
-        and type(None) in args
-    )
+    return get_origin(cls) in (Union, UnionType) and len(args) == 2 and type(None) in args
 
 
 def _is_homogeneous_tuple(cls: Any) -> bool:

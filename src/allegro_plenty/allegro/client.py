@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import TypeVar
 
 import httpx
@@ -64,6 +64,10 @@ wait a minute, then two."""
 USER_AGENT = f"allegro-plenty/{__version__} (+https://pypi.org/project/allegro-plenty/)"
 
 
+def _utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
 class _AllegroClientBase:
     """What the sync and async clients share: configuration, no I/O."""
 
@@ -80,6 +84,7 @@ class _AllegroClientBase:
         on_retry: Callable[[RetryEvent], None] | None,
         strict: bool,
         language: str,
+        clock: Callable[[], datetime],
     ) -> None:
         if access_token is None and (app is None or account is None or token_store is None):
             raise ValueError("pass access_token, or app + account + token_store")
@@ -88,6 +93,7 @@ class _AllegroClientBase:
         self.account = account
         self.token_store = token_store
         self.language = language
+        self._clock = clock
         self._access_token = access_token
         self._carriers: tuple[Carrier, ...] | None = None
         self._config = EngineConfig(
@@ -134,6 +140,7 @@ class AllegroClient(_AllegroClientBase):
         strict: Reject unknown keys and enum values in responses (for tests).
         language: Preferred ``Accept-Language`` for error messages.
         sleep: Injected in tests so backoff takes no time.
+        clock: The wall clock token expiry is judged by (injected in tests).
     """
 
     def __init__(
@@ -153,6 +160,7 @@ class AllegroClient(_AllegroClientBase):
         strict: bool = False,
         language: str = "en-US",
         sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], datetime] = _utcnow,
     ) -> None:
         super().__init__(
             app=app,
@@ -165,6 +173,7 @@ class AllegroClient(_AllegroClientBase):
             on_retry=on_retry,
             strict=strict,
             language=language,
+            clock=clock,
         )
         self._owns_http = http_client is None
         self._http = http_client or httpx.Client(transport=transport, timeout=timeout)
@@ -177,13 +186,17 @@ class AllegroClient(_AllegroClientBase):
         assert self.account is not None
         assert self.token_store is not None
         oauth = AllegroOAuth(
-            self.app, environment=self.environment, http_client=self._http, sleep=sleep
+            self.app,
+            environment=self.environment,
+            http_client=self._http,
+            sleep=sleep,
+            clock=self._clock,
         )
 
         def renew(stored: Token | None) -> Token:
             return oauth.refresh(self._stored_refresh_token(stored))
 
-        return SyncTokenAuth(self.token_store, SERVICE, self.account, renew)
+        return SyncTokenAuth(self.token_store, SERVICE, self.account, renew, clock=self._clock)
 
     def close(self) -> None:
         """Close the HTTP client if this object created it."""
@@ -353,6 +366,7 @@ class AsyncAllegroClient(_AllegroClientBase):
         strict: bool = False,
         language: str = "en-US",
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        clock: Callable[[], datetime] = _utcnow,
     ) -> None:
         super().__init__(
             app=app,
@@ -365,6 +379,7 @@ class AsyncAllegroClient(_AllegroClientBase):
             on_retry=on_retry,
             strict=strict,
             language=language,
+            clock=clock,
         )
         self._owns_http = http_client is None
         self._http = http_client or httpx.AsyncClient(transport=transport, timeout=timeout)
@@ -377,13 +392,17 @@ class AsyncAllegroClient(_AllegroClientBase):
         assert self.account is not None
         assert self.token_store is not None
         oauth = AsyncAllegroOAuth(
-            self.app, environment=self.environment, http_client=self._http, sleep=sleep
+            self.app,
+            environment=self.environment,
+            http_client=self._http,
+            sleep=sleep,
+            clock=self._clock,
         )
 
         async def renew(stored: Token | None) -> Token:
             return await oauth.refresh(self._stored_refresh_token(stored))
 
-        return AsyncTokenAuth(self.token_store, SERVICE, self.account, renew)
+        return AsyncTokenAuth(self.token_store, SERVICE, self.account, renew, clock=self._clock)
 
     async def aclose(self) -> None:
         """Close the HTTP client if this object created it."""

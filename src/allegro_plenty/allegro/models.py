@@ -238,7 +238,7 @@ class DiscountType(OpenEnum):
 # --- small parts -------------------------------------------------------------
 
 
-@attrs.frozen
+@attrs.define
 class Money:
     """An amount and its ISO 4217 currency (Allegro's ``Price``)."""
 
@@ -246,14 +246,14 @@ class Money:
     currency: str
 
 
-@attrs.frozen
+@attrs.define
 class BuyerPreferences:
     """The buyer's preferred language (``pl-PL`` ...)."""
 
     language: str | None = None
 
 
-@attrs.frozen
+@attrs.define
 class BuyerAddress:
     """The buyer's own address (not the delivery address)."""
 
@@ -263,7 +263,7 @@ class BuyerAddress:
     country_code: str | None = None
 
 
-@attrs.frozen
+@attrs.define
 class Buyer:
     """The buyer.
 
@@ -284,7 +284,7 @@ class Buyer:
     address: BuyerAddress | None = None
 
 
-@attrs.frozen
+@attrs.define
 class Payment:
     """A payment (the order's ``payment``, or one of its ``surcharges``)."""
 
@@ -297,21 +297,21 @@ class Payment:
     features: tuple[str, ...] | None = None
 
 
-@attrs.frozen
+@attrs.define
 class ShipmentSummary:
     """Shipment progress of the order's line items."""
 
     line_items_sent: LineItemsSent | None = None
 
 
-@attrs.frozen
+@attrs.define
 class FulfillmentProvider:
     """Who fulfils the order."""
 
     id: FulfillmentProviderId | None = None
 
 
-@attrs.frozen
+@attrs.define
 class Fulfillment:
     """The seller-side status of the order."""
 
@@ -320,7 +320,7 @@ class Fulfillment:
     provider: FulfillmentProvider | None = None
 
 
-@attrs.frozen
+@attrs.define
 class DeliveryAddress:
     """Where the parcel goes (for a pickup point: the recipient's data)."""
 
@@ -335,7 +335,7 @@ class DeliveryAddress:
     modified_at: datetime | None = None
 
 
-@attrs.frozen
+@attrs.define
 class DeliveryMethod:
     """The delivery method chosen by the buyer."""
 
@@ -343,7 +343,7 @@ class DeliveryMethod:
     name: str | None = None
 
 
-@attrs.frozen
+@attrs.define
 class PickupPointAddress:
     """The address of a pickup point."""
 
@@ -353,7 +353,7 @@ class PickupPointAddress:
     country_code: str | None = None
 
 
-@attrs.frozen
+@attrs.define
 class PickupPoint:
     """A parcel locker or pickup point (``Paczkomat POZ08A``)."""
 
@@ -363,7 +363,7 @@ class PickupPoint:
     address: PickupPointAddress | None = None
 
 
-@attrs.frozen
+@attrs.define
 class TimeRange:
     """A ``from``–``to`` period."""
 
@@ -371,7 +371,7 @@ class TimeRange:
     to: datetime | None = None
 
 
-@attrs.frozen
+@attrs.define
 class DeliveryTime:
     """Delivery and dispatch times."""
 
@@ -383,14 +383,14 @@ class DeliveryTime:
     """When the seller must dispatch the parcel."""
 
 
-@attrs.frozen
+@attrs.define
 class DeliveryCancellation:
     """When delivery was cancelled."""
 
     date: datetime
 
 
-@attrs.frozen
+@attrs.define
 class Delivery:
     """Delivery data of the order."""
 
@@ -404,7 +404,7 @@ class Delivery:
     calculated_number_of_packages: int | None = None
 
 
-@attrs.frozen
+@attrs.define
 class CompanyId:
     """A company identifier (NIP, IČO, EU VAT id ...)."""
 
@@ -412,7 +412,7 @@ class CompanyId:
     value: str
 
 
-@attrs.frozen
+@attrs.define
 class InvoiceCompany:
     """The invoiced company. ``tax_id`` is deprecated: read ``ids``."""
 
@@ -422,7 +422,7 @@ class InvoiceCompany:
     tax_id: str | None = None
 
 
-@attrs.frozen
+@attrs.define
 class NaturalPerson:
     """An invoiced private person."""
 
@@ -430,7 +430,7 @@ class NaturalPerson:
     last_name: str
 
 
-@attrs.frozen
+@attrs.define
 class InvoiceAddress:
     """The invoice address: a company, a person, or neither."""
 
@@ -442,7 +442,7 @@ class InvoiceAddress:
     natural_person: NaturalPerson | None = None
 
 
-@attrs.frozen
+@attrs.define
 class Invoice:
     """Whether the buyer wants an invoice, and for whom."""
 
@@ -453,14 +453,14 @@ class Invoice:
     """``VAT_EU_VERIFIED`` or ``VAT_EU_UNVERIFIED`` for EU business buyers."""
 
 
-@attrs.frozen
+@attrs.define
 class ExternalId:
     """The seller's own id of an offer (its SKU, as set on Allegro)."""
 
     id: str | None = None
 
 
-@attrs.frozen
+@attrs.define
 class ProductSetProduct:
     """A product within an offer's product set."""
 
@@ -468,14 +468,14 @@ class ProductSetProduct:
     quantity: int | None = None
 
 
-@attrs.frozen
+@attrs.define
 class ProductSet:
     """The products an offer sells."""
 
     products: tuple[ProductSetProduct, ...]
 
 
-@attrs.frozen
+@attrs.define
 class Offer:
     """The offer a line item was bought from."""
 
@@ -486,14 +486,14 @@ class Offer:
     hs_number: str | None = None
 
 
-@attrs.frozen
+@attrs.define
 class Deposit:
     """A returnable deposit (kaucja); ``price`` is per unit."""
 
     price: Money
 
 
-@attrs.frozen
+@attrs.define
 class LineItemReconciliation:
     """Compensation Allegro pays the seller for a reduced price."""
 
@@ -502,7 +502,7 @@ class LineItemReconciliation:
     quantity: int | None = None
 
 
-@attrs.frozen
+@attrs.define
 class AdditionalService:
     """An additional service bought with a line (gift wrap, carry-in ...)."""
 
@@ -512,7 +512,7 @@ class AdditionalService:
     quantity: int | None = None
 
 
-@attrs.frozen
+@attrs.define
 class Voucher:
     """A voucher applied to a line (``NOTEBOOKS_FOR_TEACHERS``)."""
 
@@ -523,7 +523,7 @@ class Voucher:
     value: Money | None = None
 
 
-@attrs.frozen
+@attrs.define
 class LineItemTax:
     """Tax data of a line, where the seller configured it."""
 
@@ -532,14 +532,14 @@ class LineItemTax:
     exemption: str | None = None
 
 
-@attrs.frozen
+@attrs.define
 class LineItemDiscount:
     """A discount type applied to a line."""
 
     type: DiscountType | None = None
 
 
-@attrs.frozen
+@attrs.define
 class SerialNumber:
     """A serial number registered for a line."""
 
@@ -547,7 +547,7 @@ class SerialNumber:
     returned: bool | None = None
 
 
-@attrs.frozen
+@attrs.define
 class SerialNumbers:
     """Serial numbers of a line."""
 
@@ -555,7 +555,7 @@ class SerialNumbers:
     entries: tuple[SerialNumber, ...] | None = None
 
 
-@attrs.frozen
+@attrs.define
 class LineItem:
     """One bought offer. ``price`` is the unit price paid; ``original_price``
     the price before campaign coupons."""
@@ -575,28 +575,28 @@ class LineItem:
     serial_numbers: SerialNumbers | None = None
 
 
-@attrs.frozen
+@attrs.define
 class Note:
     """The seller's private note."""
 
     text: str | None = None
 
 
-@attrs.frozen
+@attrs.define
 class Marketplace:
     """The marketplace the order was placed on (``allegro-pl``, ``allegro-cz`` ...)."""
 
     id: str
 
 
-@attrs.frozen
+@attrs.define
 class Summary:
     """Order totals. ``total_to_pay`` = ``payment.paid_amount`` + surcharges' paid amounts."""
 
     total_to_pay: Money
 
 
-@attrs.frozen
+@attrs.define
 class CheckoutForm:
     """An Allegro order (checkout form)."""
 
@@ -623,7 +623,7 @@ class CheckoutForm:
         return provider is not None and provider.id == FulfillmentProviderId.ALLEGRO
 
 
-@attrs.frozen
+@attrs.define
 class CheckoutForms:
     """A page of checkout forms."""
 
@@ -649,7 +649,7 @@ class CheckoutFormSort(OpenEnum):
     UPDATED_AT_DESC = "-updatedAt"
 
 
-@attrs.frozen
+@attrs.define
 class CheckoutFormFilter:
     """Every filter ``GET /order/checkout-forms`` accepts, defined once.
 
@@ -715,14 +715,14 @@ class OrderEventType(OpenEnum):
     AUTO_CANCELLED = "AUTO_CANCELLED"
 
 
-@attrs.frozen
+@attrs.define
 class SellerReference:
     """The seller an event belongs to (the ``/me`` id)."""
 
     id: str
 
 
-@attrs.frozen
+@attrs.define
 class BuyerReference:
     """The buyer as an event describes them."""
 
@@ -733,7 +733,7 @@ class BuyerReference:
     preferences: BuyerPreferences | None = None
 
 
-@attrs.frozen
+@attrs.define
 class OrderEventOffer:
     """The offer of a line item in an event."""
 
@@ -742,7 +742,7 @@ class OrderEventOffer:
     external: ExternalId | None = None
 
 
-@attrs.frozen
+@attrs.define
 class OrderEventLineItem:
     """A line item as an event describes it (read the checkout form for details)."""
 
@@ -754,7 +754,7 @@ class OrderEventLineItem:
     bought_at: datetime | None = None
 
 
-@attrs.frozen
+@attrs.define
 class CheckoutFormReference:
     """The checkout form an event is about."""
 
@@ -762,7 +762,7 @@ class CheckoutFormReference:
     revision: str | None = None
 
 
-@attrs.frozen
+@attrs.define
 class OrderEventData:
     """The order an event is about."""
 
@@ -773,7 +773,7 @@ class OrderEventData:
     marketplace: Marketplace | None = None
 
 
-@attrs.frozen
+@attrs.define
 class OrderEvent:
     """One entry of the order event journal.
 
@@ -787,14 +787,14 @@ class OrderEvent:
     occurred_at: datetime
 
 
-@attrs.frozen
+@attrs.define
 class OrderEvents:
     """A page of order events, oldest first."""
 
     events: tuple[OrderEvent, ...]
 
 
-@attrs.frozen
+@attrs.define
 class LatestOrderEvent:
     """The newest event: a starting cursor for ``/order/events``."""
 
@@ -802,7 +802,7 @@ class LatestOrderEvent:
     occurred_at: datetime
 
 
-@attrs.frozen
+@attrs.define
 class OrderEventStats:
     """``/order/event-stats``; ``latest_event`` is absent for an empty journal."""
 
@@ -823,7 +823,7 @@ def _max_length(limit: int) -> _Validator:
     return check
 
 
-@attrs.frozen
+@attrs.define
 class LineItemReference:
     """A line item of the order, by id."""
 
@@ -843,7 +843,7 @@ def _non_empty(_: object, attribute: attrs.Attribute[Any], value: str) -> None:
         raise ValueError(f"{attribute.name} must not be empty")
 
 
-@attrs.frozen
+@attrs.define
 class NewShipment:
     """A parcel tracking number to add to an order.
 
@@ -865,7 +865,7 @@ class NewShipment:
     )
 
 
-@attrs.frozen
+@attrs.define
 class Shipment:
     """A tracking number assigned to an order (by this seller, Allegro or the carrier).
 
@@ -881,14 +881,14 @@ class Shipment:
     created_at: datetime | None = None
 
 
-@attrs.frozen
+@attrs.define
 class Shipments:
     """The tracking numbers of an order."""
 
     shipments: tuple[Shipment, ...] = ()
 
 
-@attrs.frozen
+@attrs.define
 class Carrier:
     """A shipping carrier Allegro knows (``DPD``, ``INPOST``, ``OTHER`` ...)."""
 
@@ -896,7 +896,7 @@ class Carrier:
     name: str | None = None
 
 
-@attrs.frozen
+@attrs.define
 class Carriers:
     """The carriers list."""
 
@@ -938,14 +938,14 @@ class RefundLineItemType(OpenEnum):
     AMOUNT = "AMOUNT"
 
 
-@attrs.frozen
+@attrs.define
 class RefundReference:
     """A payment or an order, by id."""
 
     id: str
 
 
-@attrs.frozen
+@attrs.define
 class RefundLineItem:
     """A refunded line: ``quantity`` units (``QUANTITY``) or a ``value`` (``AMOUNT``).
 
@@ -970,7 +970,7 @@ class RefundLineItem:
         return cls(line_item_id, RefundLineItemType.AMOUNT, value=value)
 
 
-@attrs.frozen
+@attrs.define
 class RefundDeposit:
     """A refunded deposit: the total for one line item (not per unit)."""
 
@@ -978,14 +978,14 @@ class RefundDeposit:
     total_value: Money
 
 
-@attrs.frozen
+@attrs.define
 class RefundValue:
     """A refunded amount (delivery, overpayment, additional services)."""
 
     value: Money
 
 
-@attrs.frozen
+@attrs.define
 class RefundSurcharge:
     """A refunded surcharge payment."""
 
@@ -1000,7 +1000,7 @@ def _uuid(_: object, attribute: attrs.Attribute[str], value: str) -> None:
         raise ValueError(f"{attribute.name} must be a UUID, got {value!r}") from None
 
 
-@attrs.frozen
+@attrs.define
 class NewRefund:
     """A refund to initiate (``POST /payments/refunds``).
 
@@ -1023,7 +1023,7 @@ class NewRefund:
     seller_comment: str | None = attrs.field(default=None, validator=_max_length(250))
 
 
-@attrs.frozen
+@attrs.define
 class Refund:
     """A refund and its progress; poll until the status is final."""
 
@@ -1043,7 +1043,7 @@ class Refund:
     seller_comment: str | None = None
 
 
-@attrs.frozen
+@attrs.define
 class Refunds:
     """A page of refunds the seller initiated (not customer returns)."""
 
@@ -1055,14 +1055,14 @@ class Refunds:
 # --- marketplaces and the account -----------------------------------------------------
 
 
-@attrs.frozen
+@attrs.define
 class Code:
     """A language, currency or country code."""
 
     code: str | None = None
 
 
-@attrs.frozen
+@attrs.define
 class MarketplaceCurrencies:
     """The currencies of a marketplace."""
 
@@ -1070,7 +1070,7 @@ class MarketplaceCurrencies:
     additional: tuple[Code, ...] | None = None
 
 
-@attrs.frozen
+@attrs.define
 class MarketplaceLanguages:
     """The languages of a marketplace."""
 
@@ -1078,7 +1078,7 @@ class MarketplaceLanguages:
     offer_display: tuple[Code, ...] | None = None
 
 
-@attrs.frozen
+@attrs.define
 class MarketplaceDetails:
     """A marketplace (``allegro-pl``, ``allegro-cz`` ...) and what it supports."""
 
@@ -1088,14 +1088,14 @@ class MarketplaceDetails:
     shipping_countries: tuple[Code, ...] | None = None
 
 
-@attrs.frozen
+@attrs.define
 class Marketplaces:
     """The marketplaces list."""
 
     marketplaces: tuple[MarketplaceDetails, ...] = ()
 
 
-@attrs.frozen
+@attrs.define
 class MeCompany:
     """The seller's company."""
 
@@ -1103,7 +1103,7 @@ class MeCompany:
     tax_id: str | None = None
 
 
-@attrs.frozen
+@attrs.define
 class Me:
     """The account behind a token (``GET /me``). ``id`` is the seller id."""
 

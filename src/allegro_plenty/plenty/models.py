@@ -60,6 +60,7 @@ __all__ = [
     "Page",
     "Payment",
     "PaymentMethod",
+    "PaymentOrder",
     "PaymentOrderRelation",
     "PaymentProperty",
     "PaymentPropertyType",
@@ -181,7 +182,7 @@ class PaymentPropertyType:
     ORIGIN = 23
 
 
-@attrs.frozen
+@attrs.define
 class OrderProperty:
     """An order property: ``type_id`` from :class:`OrderPropertyType`, value as text.
 
@@ -192,9 +193,11 @@ class OrderProperty:
     value: str
     id: int | None = None
     order_id: int | None = None
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
 
 
-@attrs.frozen
+@attrs.define
 class OrderItemProperty:
     """An order item property (same type table as order properties)."""
 
@@ -206,7 +209,7 @@ class OrderItemProperty:
     updated_at: datetime | None = None
 
 
-@attrs.frozen
+@attrs.define
 class OrderDate:
     """An order date: ``type_id`` from :class:`OrderDateType`."""
 
@@ -214,9 +217,11 @@ class OrderDate:
     date: datetime
     id: int | None = None
     order_id: int | None = None
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
 
 
-@attrs.frozen
+@attrs.define
 class OrderItemAmount:
     """An item's price in one currency.
 
@@ -237,11 +242,12 @@ class OrderItemAmount:
     surcharge: Decimal | None = None
     discount: Decimal | None = None
     is_percentage: bool | None = None
+    is_net: bool | None = None
     created_at: datetime | None = None
     updated_at: datetime | None = None
 
 
-@attrs.frozen
+@attrs.define
 class OrderRelation:
     """A relation of the order to a contact or warehouse."""
 
@@ -252,7 +258,7 @@ class OrderRelation:
     order_id: int | None = None
 
 
-@attrs.frozen
+@attrs.define
 class AddressRelation:
     """Links an existing address to the order as billing (1) or delivery (2)."""
 
@@ -262,7 +268,7 @@ class AddressRelation:
     order_id: int | None = None
 
 
-@attrs.frozen
+@attrs.define
 class NewOrderItem:
     """An item of a new order."""
 
@@ -278,7 +284,7 @@ class NewOrderItem:
     properties: tuple[OrderItemProperty, ...] = ()
 
 
-@attrs.frozen
+@attrs.define
 class NewOrder:
     """The body of ``POST /rest/orders``.
 
@@ -298,7 +304,7 @@ class NewOrder:
     owner_id: int | None = None
 
 
-@attrs.frozen
+@attrs.define
 class ContactOption:
     """A contact option (type 1 phone, 2 e-mail, 10 access; sub-type 4 private, 11 guest)."""
 
@@ -328,7 +334,7 @@ class ContactOption:
         return cls(ContactOptionType.ACCESS, ContactOptionSubType.GUEST, "1")
 
 
-@attrs.frozen
+@attrs.define
 class NewContact:
     """The body of ``POST /rest/accounts/contacts``."""
 
@@ -342,7 +348,7 @@ class NewContact:
     options: tuple[ContactOption, ...] = ()
 
 
-@attrs.frozen
+@attrs.define
 class AddressOption:
     """An address option: ``type_id`` from :class:`AddressOptionType`."""
 
@@ -351,9 +357,11 @@ class AddressOption:
     id: int | None = None
     address_id: int | None = None
     position: int | None = None
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
 
 
-@attrs.frozen
+@attrs.define
 class NewAddress:
     """The body of ``POST /rest/accounts/contacts/{id}/addresses``.
 
@@ -375,7 +383,7 @@ class NewAddress:
     options: tuple[AddressOption, ...] = ()
 
 
-@attrs.frozen
+@attrs.define
 class PaymentProperty:
     """A payment property: ``type_id`` from :class:`PaymentPropertyType`."""
 
@@ -385,7 +393,7 @@ class PaymentProperty:
     payment_id: int | None = None
 
 
-@attrs.frozen
+@attrs.define
 class NewPayment:
     """The body of ``POST /rest/payments`` (all seven fields the spec requires, and more)."""
 
@@ -404,7 +412,7 @@ class NewPayment:
     properties: tuple[PaymentProperty, ...] = ()
 
 
-@attrs.frozen
+@attrs.define
 class NewComment:
     """The body of ``POST /rest/comments``; ``text`` is HTML.
 
@@ -426,7 +434,7 @@ class NewComment:
 # --- requests without a counterpart above ------------------------------------
 
 
-@attrs.frozen
+@attrs.define
 class NewReferrer:
     """The attributes of a new order referrer (``POST /rest/orders/referrers``).
 
@@ -451,7 +459,7 @@ class NewReferrer:
 # --- responses ----------------------------------------------------------------
 
 
-@attrs.frozen
+@attrs.define
 class Page(Generic[T]):
     """One page of a plentymarkets list.
 
@@ -469,7 +477,7 @@ class Page(Generic[T]):
     entries: tuple[T, ...] = ()
 
 
-@attrs.frozen
+@attrs.define
 class OrderVat:
     """The VAT of one (configuration, field) pair across an order."""
 
@@ -485,7 +493,7 @@ class OrderVat:
     updated_at: datetime | None = None
 
 
-@attrs.frozen
+@attrs.define
 class OrderAmount:
     """The order's totals in one currency; computed by plenty, never sent."""
 
@@ -500,6 +508,10 @@ class OrderAmount:
     gift_card_amount: Decimal | None = None
     prepaid_amount: Decimal | None = None
     is_net: bool | None = None
+    item_sum_gross: Decimal | None = None
+    item_sum_net: Decimal | None = None
+    shipping_costs_gross: Decimal | None = None
+    shipping_costs_net: Decimal | None = None
     vats: tuple[OrderVat, ...] = ()
     id: int | None = None
     order_id: int | None = None
@@ -507,7 +519,7 @@ class OrderAmount:
     updated_at: datetime | None = None
 
 
-@attrs.frozen
+@attrs.define
 class OrderItem:
     """An item of an order as plenty returns it."""
 
@@ -535,7 +547,7 @@ class OrderItem:
         return next((p.value for p in self.properties if p.type_id == type_id), None)
 
 
-@attrs.frozen
+@attrs.define
 class OrderReference:
     """A link to another order (``referenceType`` ``parent`` for returns, deliveries ...)."""
 
@@ -548,7 +560,7 @@ class OrderReference:
     updated_at: datetime | None = None
 
 
-@attrs.frozen
+@attrs.define
 class Address:
     """An address (contact or order address).
 
@@ -572,6 +584,8 @@ class Address:
     gender: str | None = None
     is_packstation: bool | None = None
     is_postfiliale: bool | None = None
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
     options: tuple[AddressOption, ...] | None = None
 
     def option(self, type_id: int) -> str | None:
@@ -579,7 +593,7 @@ class Address:
         return next((o.value for o in self.options or () if o.type_id == type_id), None)
 
 
-@attrs.frozen
+@attrs.define
 class ShippingPackageItem:
     """What one shipping package contains of one variation."""
 
@@ -590,7 +604,7 @@ class ShippingPackageItem:
     item_id: int | None = None
 
 
-@attrs.frozen
+@attrs.define
 class ShippingPackage:
     """A shipping package registered on an order (``OrderShippingPackage``).
 
@@ -612,7 +626,7 @@ class ShippingPackage:
     items: tuple[ShippingPackageItem, ...] | None = None
 
 
-@attrs.frozen
+@attrs.define
 class Order:
     """A plentymarkets order.
 
@@ -630,11 +644,18 @@ class Order:
     owner_id: int | None = None
     location_id: int | None = None
     lock_status: str | None = None
+    is_locked: bool | None = None
+    has_tax_relevant_documents: bool | None = None
     created_at: datetime | None = None
     updated_at: datetime | None = None
     round_totals_only: bool | None = None
     number_of_decimals: int | None = None
     has_delivery_orders: bool | None = None
+    legacy_order_type: str | None = None
+    contact_sender_id: int | None = None
+    contact_receiver_id: int | None = None
+    warehouse_sender_id: int | None = None
+    warehouse_receiver_id: int | None = None
     properties: tuple[OrderProperty, ...] | None = None
     dates: tuple[OrderDate, ...] | None = None
     amounts: tuple[OrderAmount, ...] | None = None
@@ -684,7 +705,7 @@ class Order:
         )
 
 
-@attrs.frozen
+@attrs.define
 class StatusHistoryEntry:
     """One status change of an order."""
 
@@ -696,7 +717,7 @@ class StatusHistoryEntry:
     procedure_text: str | None = None
 
 
-@attrs.frozen
+@attrs.define
 class Referrer:
     """An order referrer (sales channel); ids are decimals like ``4.11``."""
 
@@ -710,7 +731,7 @@ class Referrer:
     show_in_leads: bool | None = None
 
 
-@attrs.frozen
+@attrs.define
 class OrderPropertyTypeName:
     """The name of an order property type in one language."""
 
@@ -720,7 +741,7 @@ class OrderPropertyTypeName:
     id: int | None = None
 
 
-@attrs.frozen
+@attrs.define
 class OrderPropertyTypeInfo:
     """An order property type as plenty lists it (``GET /rest/orders/properties/types``).
 
@@ -734,7 +755,7 @@ class OrderPropertyTypeInfo:
     names: tuple[OrderPropertyTypeName, ...] = ()
 
 
-@attrs.frozen
+@attrs.define
 class Contact:
     """A contact (customer)."""
 
@@ -749,12 +770,22 @@ class Contact:
     referrer_id: Decimal | None = None
     plenty_id: int | None = None
     single_access: str | None = None
+    class_id: int | None = None
+    full_name: str | None = None
+    gender: str | None = None
     created_at: datetime | None = None
     updated_at: datetime | None = None
     options: tuple[ContactOption, ...] | None = None
 
 
-@attrs.frozen
+@attrs.define
+class PaymentOrder:
+    """The order a payment is linked to."""
+
+    order_id: int
+
+
+@attrs.define
 class Payment:
     """A payment. ``deleted`` is 1 for payments deleted in the back end."""
 
@@ -771,10 +802,14 @@ class Payment:
     deleted: int | None = None
     unaccountable: int | None = None
     is_system_currency: bool | None = None
+    update_order_payment_status: bool | None = None
+    regenerate_hash: bool | None = None
     hash: str | None = None
     received_at: datetime | None = None
     imported_at: datetime | None = None
     properties: tuple[PaymentProperty, ...] | None = None
+    order: PaymentOrder | None = None
+    """The order the payment is linked to, where plenty says."""
 
     @property
     def is_deleted(self) -> bool:
@@ -786,7 +821,7 @@ class Payment:
         return next((p.value for p in self.properties or () if p.type_id == type_id), None)
 
 
-@attrs.frozen
+@attrs.define
 class PaymentOrderRelation:
     """The link between a payment and an order."""
 
@@ -796,7 +831,7 @@ class PaymentOrderRelation:
     assigned_at: datetime | None = None
 
 
-@attrs.frozen
+@attrs.define
 class PaymentMethod:
     """A method of payment (``mopId``); ids are system-specific."""
 
@@ -807,7 +842,7 @@ class PaymentMethod:
     is_document_builder_active: bool | None = None
 
 
-@attrs.frozen
+@attrs.define
 class VariationBarcode:
     """A barcode (EAN, GTIN ...) of a variation."""
 
@@ -817,7 +852,7 @@ class VariationBarcode:
     created_at: datetime | None = None
 
 
-@attrs.frozen
+@attrs.define
 class VariationSku:
     """A marketplace SKU of a variation, unique per (market, account)."""
 
@@ -831,7 +866,7 @@ class VariationSku:
     status: str | None = None
 
 
-@attrs.frozen
+@attrs.define
 class Variation:
     """An item variation (the thing an order item sells).
 
@@ -847,11 +882,13 @@ class Variation:
     is_main: bool | None = None
     is_active: bool | None = None
     main_variation_id: int | None = None
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
     variation_barcodes: tuple[VariationBarcode, ...] | None = None
     variation_skus: tuple[VariationSku, ...] | None = None
 
 
-@attrs.frozen
+@attrs.define
 class LocalizedName:
     """A name in one language (parcel service and shipping profile names)."""
 
@@ -862,7 +899,7 @@ class LocalizedName:
     parcel_service_preset_id: int | None = None
 
 
-@attrs.frozen
+@attrs.define
 class ShippingProfile:
     """A shipping profile (``ParcelServicePreset``): order property 2 holds its id.
 
@@ -877,6 +914,11 @@ class ShippingProfile:
     priority: int | None = None
     is_cod: int | None = None
     supported_referrer: tuple[str, ...] | None = None
+    category: int | None = None
+    flag: int | None = None
+    is_express: int | None = None
+    is_insured: int | None = None
+    updated_at: datetime | None = None
     parcel_service_names: tuple[LocalizedName, ...] | None = None
     parcel_service_preset_names: tuple[LocalizedName, ...] | None = None
 
@@ -887,7 +929,7 @@ class ShippingProfile:
         return exact if exact is not None else next((n.name for n in names), None)
 
 
-@attrs.frozen
+@attrs.define
 class Comment:
     """A comment as plenty stored it (``text`` is HTML)."""
 
@@ -901,7 +943,7 @@ class Comment:
     updated_at: datetime | None = None
 
 
-@attrs.frozen
+@attrs.define
 class Country:
     """A shipping country; ``id`` is what addresses carry as ``countryId``."""
 
@@ -916,7 +958,7 @@ class Country:
     is_country_state_mandatory: bool | None = None
 
 
-@attrs.frozen
+@attrs.define
 class VatRate:
     """One of a VAT configuration's rate fields (``id`` is the ``vatField``, 0–3)."""
 
@@ -926,7 +968,7 @@ class VatRate:
     revenue_account: str | None = None
 
 
-@attrs.frozen
+@attrs.define
 class VatConfiguration:
     """A VAT configuration of one country and accounting location (``countryVatId``)."""
 
@@ -949,7 +991,7 @@ class VatConfiguration:
         return next((r.vat_rate for r in self.vat_rates if r.id == vat_field), None)
 
 
-@attrs.frozen
+@attrs.define
 class Currency:
     """A currency of the system; ``exchange_rate`` is relative to the system currency."""
 
