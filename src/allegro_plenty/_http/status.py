@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from typing import Any
 
@@ -20,6 +21,7 @@ from ..errors import (
     UnprocessableEntityError,
 )
 from .operation import Operation
+from .retry import parse_retry_after
 
 __all__ = ["status_error", "status_error_class"]
 
@@ -52,10 +54,21 @@ def status_error(
     body: object,
     cls: type[APIStatusError] | None = None,
     note: str | None = None,
+    now: float | None = None,
     **extra: Any,
 ) -> APIStatusError:
-    """Build the exception for ``response``; ``note`` is appended to the message."""
-    cls = cls or status_error_class(response.status_code)
+    """Build the exception for ``response``; ``note`` is appended to the message.
+
+    The class is ``cls``, else the operation's own class for the status, else
+    the status's. A :class:`RateLimitError` gets ``retry_after`` from the
+    headers, relative to ``now`` (a Unix time; the current time by default).
+    """
+    status = response.status_code
+    cls = cls or operation.status_errors.get(status) or status_error_class(status)
+    if issubclass(cls, RateLimitError) and "retry_after" not in extra:
+        extra["retry_after"] = parse_retry_after(
+            response.headers, time.time() if now is None else now
+        )
     detail = "; ".join(str(e) for e in errors) or response.reason_phrase
     message = f"{operation.name}: {operation.method} {url} -> {response.status_code} {detail}"
     if request_id:

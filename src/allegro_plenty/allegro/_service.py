@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import json
 import re
-import time
 from typing import Any
 
 import httpx
 
 from .._http.operation import Operation
 from .._http.redact import scrub
-from .._http.retry import parse_retry_after
-from .._http.status import status_error, status_error_class
-from ..errors import ErrorItem, OAuthError, PermissionDeniedError, RateLimitError
+from .._http.status import status_error
+from ..errors import ErrorItem, OAuthError
 
 __all__ = ["MEDIA_TYPE", "AllegroService", "oauth_error"]
 
@@ -104,13 +102,9 @@ class AllegroService:
                 return refused
         body = _body(response, operation.secrets)
         items = error_items(body)
-        status = response.status_code
-        cls = operation.status_errors.get(status) or status_error_class(status)
         extra: dict[str, Any] = {}
         note = None
-        if issubclass(cls, RateLimitError):
-            extra["retry_after"] = parse_retry_after(response.headers, time.time())
-        if issubclass(cls, PermissionDeniedError):
+        if response.status_code == 403:
             challenge = _SCOPE_IN_CHALLENGE.search(response.headers.get("www-authenticate", ""))
             extra["missing_scope"] = challenge.group(1) if challenge else None
             if operation.required_scope:
@@ -123,7 +117,6 @@ class AllegroService:
             request_id=self.request_id(response),
             errors=items,
             body=body,
-            cls=cls,
             note=note,
             **extra,
         )

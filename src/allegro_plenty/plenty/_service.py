@@ -11,9 +11,8 @@ import httpx
 
 from .._http.operation import Operation
 from .._http.redact import scrub
-from .._http.retry import parse_retry_after
-from .._http.status import status_error, status_error_class
-from ..errors import ErrorItem, RateLimitError, TooManySessionsError
+from .._http.status import status_error
+from ..errors import ErrorItem, TooManySessionsError
 from .throttle import PlentyThrottle
 
 __all__ = ["SESSION_LIMIT_ERROR", "PlentyService", "error_items"]
@@ -112,18 +111,18 @@ class PlentyService:
     def error_for(self, response: httpx.Response, operation: Operation[Any], url: str) -> Exception:
         body = _body(response, (*operation.secrets, *self._secrets))
         items = error_items(body)
-        status = response.status_code
-        cls = operation.status_errors.get(status) or status_error_class(status)
-        extra: dict[str, Any] = {}
+        cls = None
         note = None
-        if status == 429 and isinstance(body, dict) and body.get("error") == SESSION_LIMIT_ERROR:
+        if (
+            response.status_code == 429
+            and isinstance(body, dict)
+            and body.get("error") == SESSION_LIMIT_ERROR
+        ):
             cls = TooManySessionsError
             note = (
                 "plentymarkets allows only a few back-end users to be logged in at once; "
                 "share one token store between workers instead of logging in again"
             )
-        elif issubclass(cls, RateLimitError):
-            extra["retry_after"] = parse_retry_after(response.headers, self._clock())
         return status_error(
             service=self.name,
             response=response,
@@ -134,5 +133,5 @@ class PlentyService:
             body=body,
             cls=cls,
             note=note,
-            **extra,
+            now=self._clock(),
         )
