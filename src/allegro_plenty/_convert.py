@@ -213,7 +213,18 @@ def _configure(conv: C, strict: bool, style: Style) -> C:
     def structure_factory(cls: type) -> Callable[[Any, type], Any]:
         if not conv.detailed_validation:
             return _fast_structure_fn(cls, conv, strict=strict)
-        return make_dict_structure_fn(cls, conv, _cattrs_forbid_extra_keys=strict, **renames(cls))
+        generated: Callable[[Any, type], Any] = make_dict_structure_fn(
+            cls, conv, _cattrs_forbid_extra_keys=strict, **renames(cls)
+        )
+
+        def structure_object(value: Any, _: type) -> Any:
+            # cattrs' generated code tests keys with ``in``: a string would pass
+            # as an object whose fields are all optional.
+            if type(value) is not dict:
+                raise TypeError(f"expected a JSON object, got {type(value).__name__}")
+            return generated(value, cls)
+
+        return structure_object
 
     def unstructure_factory(cls: type) -> Callable[[Any], Any]:
         return make_dict_unstructure_fn(cls, conv, **renames(cls))
