@@ -6,12 +6,31 @@ provides them here); missing interpreters are skipped, not failed.
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import nox
 
 nox.options.sessions = ["tests", "lint", "typing"]
 nox.options.error_on_missing_interpreters = False
 
 PYTHONS = ["3.10", "3.11", "3.12", "3.13"]
+
+
+def _expose_pyenv_pythons() -> None:
+    # pyenv's shims expose only the selected version; nox looks for
+    # ``python3.X`` on PATH, so add every installed 3.10-3.13 directly.
+    root = Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv")) / "versions"
+    found = [
+        str(path / "bin")
+        for version in PYTHONS
+        for path in sorted(root.glob(f"{version}.*"))
+        if (path / "bin" / f"python{version}").exists()
+    ]
+    os.environ["PATH"] = os.pathsep.join([*found, os.environ.get("PATH", "")])
+
+
+_expose_pyenv_pythons()
 
 
 @nox.session(python=PYTHONS)
