@@ -3,7 +3,9 @@
 The public names are re-exported here; submodules hold the details:
 :mod:`allegro_plenty.allegro` (client, OAuth, :mod:`~allegro_plenty.allegro.models`),
 :mod:`allegro_plenty.plenty` (client, throttle, :mod:`~allegro_plenty.plenty.models`),
-:mod:`allegro_plenty.errors`, :mod:`allegro_plenty.tokens`.
+:mod:`allegro_plenty.mapping` (the pure order mapper), :mod:`allegro_plenty.errors`,
+:mod:`allegro_plenty.tokens`, and :mod:`allegro_plenty.testing` (fakes of both
+services for tests; not imported here).
 """
 
 from ._convert import OpenEnum
@@ -45,6 +47,15 @@ from .errors import (
     TooManySessionsError,
     UnprocessableEntityError,
 )
+from .mapping import (
+    CurrencyPolicy,
+    MappingConfig,
+    MappingContext,
+    OrderDraft,
+    OrderMapper,
+    SkippedOrder,
+    VatPolicy,
+)
 from .plenty import (
     AsyncPlentyClient,
     BudgetExhaustedError,
@@ -84,17 +95,22 @@ __all__ = [
     "BadRequestError",
     "BudgetExhaustedError",
     "ConflictError",
+    "CurrencyPolicy",
     "DeviceFlowError",
     "ErrorItem",
     "InternalServerError",
     "JsonFileTokenStore",
     "LockTimeoutError",
+    "MappingConfig",
+    "MappingContext",
     "MappingError",
     "MemoryTokenStore",
     "NotConnectedError",
     "NotFoundError",
     "OAuthError",
     "OpenEnum",
+    "OrderDraft",
+    "OrderMapper",
     "PagingError",
     "PermissionDeniedError",
     "PlentyBudget",
@@ -108,12 +124,14 @@ __all__ = [
     "Retry",
     "RetryEvent",
     "RetryPolicy",
+    "SkippedOrder",
     "StaleRevisionError",
     "Token",
     "TokenLock",
     "TokenStore",
     "TooManySessionsError",
     "UnprocessableEntityError",
+    "VatPolicy",
     "__version__",
     "allegro_models",
     "plenty_models",
