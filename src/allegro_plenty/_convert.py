@@ -264,27 +264,7 @@ def _configure(conv: C, strict: bool, style: Style) -> C:
 
         return structure_tuple
 
-    def optional_factory(cls: Any) -> Callable[[Any, type], Any]:
-        # cattrs' generic Optional hook dispatches on the inner type for every
-        # value; resolving it once halves the cost of a form's many optionals.
-        inner = _non_none(cls)
-        if inner is str:
-            # Optional text is the commonest field of a checkout form.
-            def structure_optional_str(value: Any, _: type) -> Any:
-                if value is None or type(value) is str:
-                    return value
-                return structure_str(value, str)
-
-            return structure_optional_str
-        inner_hook = conv.get_structure_hook(inner)
-
-        def structure_optional(value: Any, _: type) -> Any:
-            return None if value is None else inner_hook(value, inner)
-
-        return structure_optional
-
     conv.register_structure_hook_factory(_is_homogeneous_tuple, tuple_factory)
-    conv.register_structure_hook_factory(_is_optional, optional_factory)
     conv.register_structure_hook_factory(attrs.has, structure_factory)
     conv.register_unstructure_hook_factory(attrs.has, unstructure_factory)
     return conv

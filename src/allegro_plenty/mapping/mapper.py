@@ -496,15 +496,12 @@ class OrderMapper:
         """All items: per line its item, services and deposit; then shipping."""
         items: list[NewOrderItem] = []
         goods: list[VatChoice] = []
-        # Bound once: this loop is the mapper's hot path (benchmarks/mapping.py).
-        line_vat, line_item = self.line_vat, self.line_item
-        additional_services, deposit_item = self.additional_services, self.deposit
         for index, line in enumerate(run.form.line_items):
-            vat = line_vat(run, index, line)
+            vat = self.line_vat(run, index, line)
             goods.append(vat)
-            items.append(line_item(run, index, line, vat))
-            items.extend(additional_services(run, index, line, vat))
-            deposit = deposit_item(run, index, line, vat)
+            items.append(self.line_item(run, index, line, vat))
+            items.extend(self.additional_services(run, index, line, vat))
+            deposit = self.deposit(run, index, line, vat)
             if deposit is not None:
                 items.append(deposit)
         shipping = self.delivery_cost(run, goods)
@@ -567,9 +564,7 @@ class OrderMapper:
     ) -> NewOrderItem:
         """One line item: gross unit price from ``price`` (not ``originalPrice``)."""
         path = f"lineItems[{index}]"
-        quantity = line.quantity
-        if type(quantity) is not int or not 1 <= quantity <= _MAX_QUANTITY:
-            _quantity(run, quantity, f"{path}.quantity")  # raises, naming the field
+        quantity = _quantity(run, line.quantity, f"{path}.quantity")
         price = run.money(line.price, f"{path}.price")
         variation = self.variation_id(run, line)
         if variation is None:
@@ -737,15 +732,10 @@ class OrderMapper:
         # says is owed, to the cent. Never balance a difference.
         total = run.money(run.form.summary.total_to_pay, "summary.totalToPay")
         items_total = Decimal(0)
-        currency = run.currency
         for item in items:
-            amounts = item.amounts
-            # The mapper writes one amount per item; a subclass may write more.
-            amount = amounts[0] if amounts and amounts[0].currency == currency else None
+            amount = _amount_in(item.amounts, run.currency)
             if amount is None:
-                amount = _amount_in(amounts, currency)
-                if amount is None:
-                    raise run.error(f"an item has no amount in {currency}", "lineItems")
+                raise run.error(f"an item has no amount in {run.currency}", "lineItems")
             items_total += item.quantity * amount.price_original_gross
         if items_total != total:
             raise run.error(
