@@ -319,3 +319,125 @@ DEVIATIONS: tuple[Deviation, ...] = (
 # * CheckoutFormAddWaybillCreated.lineItems (the shipments GET and POST answers)
 #   declares ``items`` but no ``type: array``, so any value validates. Source: the
 #   spec itself, components/schemas/CheckoutFormAddWaybillCreated.
+
+
+# --- response fields the spec leaves optional and the library requires -------------------------
+
+
+@attrs.frozen
+class RequiredByUs:
+    """A list field the spec marks optional that the library's response model requires.
+
+    A look-up that guards a write (is the order, contact, payment, waybill or
+    refund there already?) must not read an answer without its list as "none
+    found": that creates a duplicate. So the model has no default for the
+    field, and an answer that lacks it, or holds no list in it, is a
+    ``ResponseValidationError``. The real API always sends the field; the
+    spec's ``required`` just leaves it out. ``tests/test_fail_closed.py``
+    checks each entry against the spec and the model.
+
+    Attributes:
+        id: A short stable name.
+        service: ``"allegro"`` or ``"plenty"``.
+        operations: ``(method, spec path)`` of every route whose 200 answer has the field.
+        fields: The JSON keys required by us.
+        model: The dotted name of the attrs model that requires them.
+        reason: Why the library cannot do without them.
+        source: Where the real answer is shown to carry them.
+    """
+
+    id: str
+    service: str
+    operations: tuple[tuple[str, str], ...]
+    fields: tuple[str, ...]
+    model: str
+    reason: str
+    source: str
+
+    def model_class(self) -> type:
+        """The model class named by :attr:`model`."""
+        import importlib
+
+        module, _, name = self.model.rpartition(".")
+        found: type = getattr(importlib.import_module(module), name)
+        return found
+
+
+_GUARD = (
+    "required by us: read before {what}; an answer without the list must not pass for "
+    '"none there" (issue 8 of this project, fail closed).'
+)
+
+REQUIRED_BY_US: tuple[RequiredByUs, ...] = (
+    RequiredByUs(
+        id="allegro-shipments-list",
+        service="allegro",
+        operations=(("GET", "/order/checkout-forms/{id}/shipments"),),
+        fields=("shipments",),
+        model="allegro_plenty.allegro.models.Shipments",
+        reason=_GUARD.format(what="adding a waybill (Allegro accepts the same one twice)"),
+        source=(
+            "allegro/allegro-api#9668: production answers an order without parcels with "
+            '{"shipments":[]} (maintainer MaciejFrackowiak: "there is no added shipment for '
+            "that order\"); the spec's CheckoutFormOrderWaybillResponse declares the list"
+        ),
+    ),
+    RequiredByUs(
+        id="allegro-carriers-list",
+        service="allegro",
+        operations=(("GET", "/order/carriers"),),
+        fields=("carriers",),
+        model="allegro_plenty.allegro.models.Carriers",
+        reason=_GUARD.format(what="choosing the carrier id of a waybill"),
+        source="the spec's OrdersShippingCarriersResponse and its example list of carriers",
+    ),
+    RequiredByUs(
+        id="allegro-refunds-list",
+        service="allegro",
+        operations=(("GET", "/payments/refunds"),),
+        fields=("refunds",),
+        model="allegro_plenty.allegro.models.Refunds",
+        reason=_GUARD.format(what="initiating a refund"),
+        source=(
+            "the spec's 200 answer of GET /payments/refunds declares {refunds, count, "
+            "totalCount} (the shape the project's facts record for the order.id look-up)"
+        ),
+    ),
+    RequiredByUs(
+        id="allegro-marketplaces-list",
+        service="allegro",
+        operations=(("GET", "/marketplaces"),),
+        fields=("marketplaces",),
+        model="allegro_plenty.allegro.models.Marketplaces",
+        reason=(
+            "required by us: an answer without the list would read as 'no marketplace' "
+            "and drop every currency and language (issue 8 of this project)."
+        ),
+        source=(
+            "allegro/allegro-api#6462 (the news announcing GET /marketplaces, sample answer "
+            '{"marketplaces": [{"id": "allegro-pl", ...}]}); the spec\'s AllegroMarketplaces'
+        ),
+    ),
+    RequiredByUs(
+        id="plenty-page-entries",
+        service="plenty",
+        operations=(
+            ("GET", "/rest/orders"),
+            ("GET", "/rest/accounts/contacts"),
+            ("GET", "/rest/items/variations"),
+            ("GET", "/rest/orders/status-history"),
+            ("GET", "/rest/vat"),
+        ),
+        fields=("entries", "isLastPage"),
+        model="allegro_plenty.plenty.models.Page",
+        reason=_GUARD.format(
+            what="creating an order, a contact or a variation mapping; without isLastPage "
+            "a walk cannot tell the first page from the whole list"
+        ),
+        source=(
+            "the spec's 200 answer of each route (the paged wrapper {page, totalsCount, "
+            "isLastPage, lastPageNumber, firstOnPage, lastOnPage, itemsPerPage, entries}); "
+            "initBasti/python_plentymarkets_api (PyPI plenty-api) pages until isLastPage"
+        ),
+    ),
+)

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
+import attrs
 import httpx
 import pytest
 from dateutil.parser import isoparse
@@ -217,24 +218,22 @@ def test_filters_pass_through_and_the_walk_owns_sort_and_lower_bound(
 def test_walk_refuses_to_page_past_the_offset_cap() -> None:
     """Sans-IO: fed full pages of one millisecond, the walk stops before offset 10,000."""
     converter = make_converter(strict=True)
-    page = CheckoutForms(
-        checkout_forms=tuple(
-            converter.structure(
-                {**minimal_form(), "id": _uuid(i), "updatedAt": "2025-03-01T08:00:00.000Z"},
-                CheckoutForm,
-            )
-            for i in range(100)
-        ),
-        count=100,
-        total_count=20_000,
+    template = converter.structure(
+        {**minimal_form(), "id": _uuid(0), "updatedAt": "2025-03-01T08:00:00.000Z"}, CheckoutForm
     )
+
+    def page(first: int) -> CheckoutForms:
+        forms = tuple(attrs.evolve(template, id=_uuid(i)) for i in range(first, first + 100))
+        return CheckoutForms(checkout_forms=forms, count=100, total_count=20_000)
+
     walk = CheckoutFormWalk(T0)
     offsets = []
     for _ in range(100):  # pages at offsets 0, 100 ... 9900; 9900 + 100 is the last legal one
         operation = walk.next_operation()
         assert operation is not None
-        offsets.append(int(dict(operation.params)["offset"]))
-        walk.feed(page)
+        offset = int(dict(operation.params)["offset"])
+        offsets.append(offset)
+        walk.feed(page(offset))
     assert offsets == list(range(0, 10_000, 100))
     with pytest.raises(PagingError, match="more than 10000 checkout forms share updatedAt"):
         walk.next_operation()

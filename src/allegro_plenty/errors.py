@@ -38,6 +38,7 @@ __all__ = [
     "PermissionDeniedError",
     "RateLimitError",
     "ResponseValidationError",
+    "SecretTooShortError",
     "StaleRevisionError",
     "TooManySessionsError",
     "UnprocessableEntityError",
@@ -253,12 +254,37 @@ class NotConnectedError(AllegroPlentyError):
 
 
 class PagingError(AllegroPlentyError):
-    """A paged list cannot be walked further without skipping items.
+    """A paged list cannot be walked further without skipping or repeating items.
 
     Allegro caps ``offset + limit`` at 10,000; a walk that would need more
     (over 10,000 checkout forms updated in one millisecond) stops here instead
-    of silently skipping forms.
+    of silently skipping forms. A walk also stops here when it does not
+    advance: the server ignored the parameter that moves it on (``from`` of the
+    order events, ``page`` of a plentymarkets list, ``updatedAt.gte`` or
+    ``offset`` of the checkout forms) and answered what it answered before.
     """
+
+
+class SecretTooShortError(AllegroPlentyError, ValueError):
+    """A configured secret is too short to be kept out of error texts.
+
+    Error bodies that echo a secret are scrubbed of every configured secret;
+    one of a few characters cannot be masked without mangling ordinary text,
+    so a client refuses it when it is built. The message names the setting,
+    never its value.
+
+    Attributes:
+        setting: The constructor argument at fault (``password``, ``client_secret`` ...).
+        minimum: The shortest length accepted.
+    """
+
+    def __init__(self, setting: str, minimum: int) -> None:
+        super().__init__(
+            f"{setting} is shorter than {minimum} characters; secrets that short cannot be "
+            "kept out of error messages and are refused"
+        )
+        self.setting = setting
+        self.minimum = minimum
 
 
 class MappingError(AllegroPlentyError):

@@ -25,6 +25,7 @@ import httpx
 
 from .._http.engine import AsyncEngine, EngineConfig, SyncEngine
 from .._http.operation import Operation, Retry, parse_json
+from .._http.redact import require_scrubbable
 from .._http.retry import RetryPolicy
 from ..errors import DeviceFlowError, OAuthError
 from ..tokens import Token
@@ -317,6 +318,7 @@ class _OAuthBase:
         clock: Callable[[], datetime] = _now,
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
+        require_scrubbable("client_secret", app.client_secret)
         self.app = app
         self.environment = environment
         self.clock = clock

@@ -18,6 +18,7 @@ import httpx
 from .._convert import make_converter
 from .._http.auth import AsyncTokenAuth, StaticTokenAuth, SyncTokenAuth
 from .._http.engine import AsyncAuth, AsyncEngine, EngineConfig, SyncAuth, SyncEngine
+from .._http.redact import require_scrubbable
 from .._http.retry import RetryEvent, RetryPolicy
 from .._version import __version__
 from ..errors import NotConnectedError
@@ -88,6 +89,8 @@ class _AllegroClientBase:
     ) -> None:
         if access_token is None and (app is None or account is None or token_store is None):
             raise ValueError("pass access_token, or app + account + token_store")
+        require_scrubbable("access_token", access_token)
+        require_scrubbable("client_secret", app.client_secret if app else None)
         self.environment = environment.with_base_url(base_url) if base_url else environment
         self.app = app
         self.account = account

@@ -883,9 +883,13 @@ class Shipment:
 
 @attrs.define
 class Shipments:
-    """The tracking numbers of an order."""
+    """The tracking numbers of an order.
 
-    shipments: tuple[Shipment, ...] = ()
+    ``shipments`` is required (the spec leaves it optional): an answer without
+    it must not read as "no waybill yet", or the waybill is added twice.
+    """
+
+    shipments: tuple[Shipment, ...]
 
 
 @attrs.define
@@ -898,9 +902,9 @@ class Carrier:
 
 @attrs.define
 class Carriers:
-    """The carriers list."""
+    """The carriers list (required: an answer without it is an error, not "no carriers")."""
 
-    carriers: tuple[Carrier, ...] = ()
+    carriers: tuple[Carrier, ...]
 
 
 # --- refunds -----------------------------------------------------------------------
@@ -1045,9 +1049,13 @@ class Refund:
 
 @attrs.define
 class Refunds:
-    """A page of refunds the seller initiated (not customer returns)."""
+    """A page of refunds the seller initiated (not customer returns).
 
-    refunds: tuple[Refund, ...] = ()
+    ``refunds`` is required (the spec leaves it optional): an answer without it
+    must not read as "not refunded yet", or the refund is initiated twice.
+    """
+
+    refunds: tuple[Refund, ...]
     count: int | None = None
     total_count: int | None = None
 
@@ -1090,9 +1098,9 @@ class MarketplaceDetails:
 
 @attrs.define
 class Marketplaces:
-    """The marketplaces list."""
+    """The marketplaces list (required: an answer without it is an error, not "none")."""
 
-    marketplaces: tuple[MarketplaceDetails, ...] = ()
+    marketplaces: tuple[MarketplaceDetails, ...]
 
 
 @attrs.define

@@ -15,6 +15,11 @@ overlap) and drops what it already handed out. It uses an offset only inside
 one identical millisecond, when a whole page shares it; only there could a
 form that changes mid-walk shift another past the walk, which takes more than
 a page of forms updated in the same millisecond.
+
+A walk that does not advance stops with :class:`~allegro_plenty.errors.PagingError`
+instead of asking again: a server (or a proxy, or a cache) that ignores the
+parameter that moves the walk on answers what it answered before, and the walk
+would never end or hand out the same items again and again.
 """
 
 from __future__ import annotations
@@ -126,9 +131,15 @@ class CheckoutFormWalk:
         )
 
     def feed(self, page: CheckoutForms) -> list[CheckoutForm]:
-        """Forms of ``page`` not handed out before; moves the cursor."""
+        """Forms of ``page`` not handed out before; moves the cursor.
+
+        Raises:
+            PagingError: The page shows that Allegro ignored ``updatedAt.gte``
+                or ``offset``: the walk would not advance.
+        """
         forms = page.checkout_forms
         stamps = [self._stamp(form) for form in forms]
+        self._refuse_a_stall(forms, stamps)
         fresh = [
             form
             for form, stamp in zip(forms, stamps, strict=True)
@@ -145,6 +156,24 @@ class CheckoutFormWalk:
             self._seen_at_cursor.update(f.id for f in forms)
         self._done = len(forms) < self._page_size
         return fresh
+
+    def _refuse_a_stall(self, forms: Sequence[CheckoutForm], stamps: Sequence[datetime]) -> None:
+        if any(stamp < self.cursor for stamp in stamps):
+            raise PagingError(
+                f"Allegro answered checkout forms updated before updatedAt.gte "
+                f"{self.cursor.isoformat()}; the walk cannot advance if the filter is ignored"
+            )
+        # Past the overlap re-read (offset 0), a full page at the cursor must
+        # bring forms not seen there yet, or offset was ignored.
+        if (
+            self._offset > 0
+            and len(forms) == self._page_size
+            and all(form.id in self._seen_at_cursor for form in forms)
+        ):
+            raise PagingError(
+                f"Allegro answered offset {self._offset} with forms already read at updatedAt "
+                f"{self.cursor.isoformat()}; the walk cannot advance if offset is ignored"
+            )
 
     def _stamp(self, form: CheckoutForm) -> datetime:
         # A form matched by updatedAt.gte has an updatedAt; without one it
@@ -177,6 +206,7 @@ class OrderEventWalk:
         if not 1 <= page_size <= ep.EVENTS_PAGE_LIMIT:
             raise ValueError(f"page_size must be 1..{ep.EVENTS_PAGE_LIMIT}")
         self.cursor = from_
+        self._cursors_sent: set[str] = set()
         self._types = tuple(types)
         self._page_size = page_size
         self._language = language
@@ -194,8 +224,27 @@ class OrderEventWalk:
         )
 
     def feed(self, page: OrderEvents) -> tuple[OrderEvent, ...]:
-        """The page's events; the cursor moves to the last one."""
+        """The page's events; the cursor moves to the last one.
+
+        Raises:
+            PagingError: The page holds an event the walk already sent as
+                ``from``: Allegro ignored it, and the walk would never end.
+        """
+        if self.cursor is not None:
+            self._cursors_sent.add(self.cursor)
+        self._refuse_a_stall(page)
         if page.events:
             self.cursor = page.events[-1].id
         self._done = len(page.events) < self._page_size
         return page.events
+
+    def _refuse_a_stall(self, page: OrderEvents) -> None:
+        # ``from`` is exclusive, so an event named in it never comes back from
+        # a server that honours it; event ids need not sort as strings, so
+        # equality is the only test.
+        repeated = next((e.id for e in page.events if e.id in self._cursors_sent), None)
+        if repeated is not None:
+            raise PagingError(
+                f"Allegro answered event {repeated} again after it was sent as 'from'; "
+                "the walk cannot advance if 'from' is ignored"
+            )

@@ -23,6 +23,7 @@ from .._convert import Style, make_converter
 from .._http.auth import AsyncTokenAuth, StaticTokenAuth, SyncTokenAuth
 from .._http.engine import AsyncAuth, AsyncEngine, EngineConfig, SyncAuth, SyncEngine
 from .._http.operation import Operation
+from .._http.redact import require_scrubbable
 from .._http.retry import RetryEvent, RetryPolicy
 from .._version import __version__
 from ..errors import AllegroPlentyError, APIError
@@ -209,6 +210,8 @@ class _PlentyClientBase:
         self.base_url = normalize_base_url(base_url)
         if access_token is None and (not username or password is None):
             raise ValueError("pass username and password (or a ready access_token)")
+        require_scrubbable("password", password)
+        require_scrubbable("access_token", access_token)
         self.credentials = (
             None if username is None or password is None else PlentyCredentials(username, password)
         )

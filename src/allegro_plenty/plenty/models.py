@@ -464,17 +464,19 @@ class Page(Generic[T]):
     """One page of a plentymarkets list.
 
     Never assume the requested ``itemsPerPage`` was honoured: page until
-    :attr:`is_last_page`.
+    :attr:`is_last_page`. ``entries`` and ``is_last_page`` are required (the
+    spec leaves them optional): a look-up before a create must not read an
+    answer without them as "none there" or as the whole list.
     """
 
+    is_last_page: bool
+    entries: tuple[T, ...]
     page: int = 1
     totals_count: int = 0
-    is_last_page: bool = True
     last_page_number: int | None = None
     first_on_page: int | None = None
     last_on_page: int | None = None
     items_per_page: int | None = None
-    entries: tuple[T, ...] = ()
 
 
 @attrs.define
