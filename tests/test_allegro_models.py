@@ -210,19 +210,19 @@ def test_strict_mode_rejects_an_unknown_key() -> None:
 
 
 def test_request_models_validate_their_input() -> None:
-    with pytest.raises(ValueError, match="command_id must be a UUID"):
+    with pytest.raises(ValueError, match="commandId: must be a UUID"):
         NewRefund(
             payment=RefundReference("p"),
             order=RefundReference("o"),
             reason=RefundReason.REFUND,
             command_id="refund-1",
         )
-    with pytest.raises(ValueError, match="waybill may have at most 64"):
+    with pytest.raises(ValueError, match="waybill: may have at most 64"):
         NewShipment(carrier_id="DPD", waybill="1" * 65)
-    with pytest.raises(ValueError, match="carrier_name may have at most 30"):
+    with pytest.raises(ValueError, match="carrierName: may have at most 30"):
         NewShipment(carrier_id="OTHER", waybill="1", carrier_name="x" * 31)
-    with pytest.raises(ValueError, match="waybill must not be empty"):
+    with pytest.raises(ValueError, match="waybill: must not be empty"):
         NewShipment(carrier_id="DPD", waybill=" ")
-    with pytest.raises(ValueError, match="quantity must be at least 1"):
+    with pytest.raises(ValueError, match="quantity: must be a whole number of at least 1"):
         RefundLineItem.units("line", 0)
     assert NewShipment(carrier_id="DPD", waybill="W1", line_items=["a"]).line_items is not None

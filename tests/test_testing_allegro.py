@@ -25,6 +25,7 @@ from allegro_plenty.errors import (
     AuthenticationError,
     BadRequestError,
     ConflictError,
+    InvalidRequestError,
     NotFoundError,
     OAuthError,
     PermissionDeniedError,
@@ -179,14 +180,22 @@ def test_fulfillment_returned_and_the_per_order_change_limit(
 ) -> None:
     allegro: FakeAllegro = checked(FakeAllegro(clock=fake_clock, fulfillment_change_limit=5))
     form_id = allegro.add_checkout_form(checkout_form(seed=8))
+    # The client refuses RETURNED before sending; the fake answers it as Allegro does.
+    with _raw(allegro, allegro.issue_token().access_token) as http:
+        returned = http.put(
+            f"/order/checkout-forms/{form_id}/fulfillment",
+            content=b'{"status":"RETURNED"}',
+            headers={"Content-Type": MEDIA},
+        )
     with allegro_client(allegro, fake_clock, {"transport": allegro.transport()}) as client:
-        with pytest.raises(UnprocessableEntityError) as returned:
+        with pytest.raises(InvalidRequestError):
             client.set_fulfillment_status(form_id, "RETURNED")
         for _ in range(5):
             client.set_fulfillment_status(form_id, "PROCESSING")  # re-setting counts too
         with pytest.raises(UnprocessableEntityError) as limit:
             client.set_fulfillment_status(form_id, "READY_FOR_SHIPMENT")
-    assert returned.value.codes == ("SellerOrdersStoreUnprocessableEntityException",)
+    assert returned.status_code == 422
+    assert returned.json()["errors"][0]["code"] == "SellerOrdersStoreUnprocessableEntityException"
     assert "Failed to set status READY_FOR_SHIPMENT" in str(limit.value.errors[0])
     assert allegro.fulfillment_changes(form_id) == 5
     assert allegro.checkout_form(form_id)["fulfillment"]["status"] == "PROCESSING"

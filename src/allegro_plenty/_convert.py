@@ -15,7 +15,7 @@ import enum
 import re
 from collections.abc import Callable
 from datetime import datetime, timezone
-from decimal import Decimal, InvalidOperation
+from decimal import Context, Decimal, InvalidOperation
 from functools import cache
 from types import UnionType
 from typing import Any, TypeVar, Union, get_args, get_origin
@@ -26,13 +26,17 @@ from cattrs.errors import IterableValidationError, IterableValidationNote
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 from dateutil.parser import isoparse
 
+from .errors import InvalidRequestError
+
 __all__ = [
     "OpenEnum",
     "Style",
     "field_path",
+    "format_allegro_amount",
     "format_allegro_datetime",
     "format_plenty_datetime",
     "make_converter",
+    "plain_decimal",
 ]
 
 T = TypeVar("T")
@@ -90,6 +94,64 @@ def format_allegro_datetime(value: datetime) -> str:
 def format_plenty_datetime(value: datetime) -> str:
     """W3C datetime with its offset, to the second (plentymarkets' form)."""
     return value.isoformat(timespec="seconds")
+
+
+_WIRE_DIGITS = 40
+"""The most digits, either side of the point, a decimal sent to a service may have."""
+_CENT = Decimal("0.01")
+
+
+def plain_decimal(value: Decimal) -> str:
+    """``value`` in plain notation (``100``, ``0.00001``), never exponent notation.
+
+    ``str(Decimal)`` writes ``1E+2`` for a normalized 100. Every decimal a
+    request carries as text is written by this function.
+
+    Raises:
+        InvalidRequestError: ``value`` is not finite, or has more than 40
+            digits before or after the point (``field`` is left to the caller).
+    """
+    if not value.is_finite():
+        raise InvalidRequestError("must be a finite number", field=None, value=value)
+    exponent = value.as_tuple().exponent
+    assert isinstance(exponent, int)  # finite
+    if value.adjusted() >= _WIRE_DIGITS or exponent < -_WIRE_DIGITS:
+        raise InvalidRequestError(
+            f"may have at most {_WIRE_DIGITS} digits either side of the point",
+            field=None,
+            value=value,
+        )
+    return f"{value:f}"
+
+
+def format_allegro_amount(value: Decimal | int) -> str:
+    """An amount as Allegro's ``Price.amount`` takes it: ``"12.30"``.
+
+    Plain notation with exactly two decimals. Allegro refuses more decimals
+    (allegro-api #12680: ``50.410000000000004`` is a VALIDATION_ERROR), and each
+    currency of its marketplaces (PLN, CZK, EUR, HUF) has two minor-unit digits
+    (ISO 4217). A value with more precision is refused, never rounded: rounding
+    money is the caller's decision.
+
+    Raises:
+        InvalidRequestError: not a Decimal (or int), not finite, too long, or
+            more than two decimals (``field`` is left to the caller).
+    """
+    if isinstance(value, bool) or not isinstance(value, Decimal | int):
+        raise InvalidRequestError("an amount must be a Decimal", field=None, value=value)
+    amount = Decimal(value)
+    plain_decimal(amount)  # refuses what no amount can be before quantize() does work
+    try:
+        cents = amount.quantize(_CENT, context=Context(prec=2 * _WIRE_DIGITS))
+    except InvalidOperation:  # pragma: no cover - plain_decimal bounds the digits
+        raise InvalidRequestError("not an amount", field=None, value=value) from None
+    if cents != amount:
+        raise InvalidRequestError(
+            "Allegro takes at most two decimals (round the amount before sending it)",
+            field=None,
+            value=value,
+        )
+    return plain_decimal(cents if cents else cents.copy_abs())  # no -0.00
 
 
 class _TwoPassConverter(cattrs.Converter):
@@ -196,7 +258,7 @@ def _configure(conv: C, strict: bool, style: Style) -> C:
     conv.register_unstructure_hook(OpenEnum, lambda v: v.value)
     if style is Style.ALLEGRO:
         conv.register_unstructure_hook(datetime, format_allegro_datetime)
-        conv.register_unstructure_hook(Decimal, str)
+        conv.register_unstructure_hook(Decimal, format_allegro_amount)
     else:
         conv.register_unstructure_hook(datetime, format_plenty_datetime)
         conv.register_unstructure_hook(Decimal, _decimal_to_json_number)
@@ -363,11 +425,20 @@ def _is_homogeneous_tuple(cls: Any) -> bool:
 
 
 def _decimal_to_json_number(value: Decimal) -> int | float:
-    # plentymarkets wants JSON numbers. Two-decimal money and status ids like
-    # 5.1 survive float conversion exactly (the shortest repr round-trips).
+    # plentymarkets wants JSON numbers, and json writes only ints and floats:
+    # an int in plain digits, a float in its shortest round-trip form, which is
+    # plain from 1e-4 up to 1e16 (two-decimal money, status ids like 5.1). A
+    # value neither can carry exactly in plain notation is refused, not rounded.
+    plain_decimal(value)
     if value == value.to_integral_value():
         return int(value)
-    return float(value)
+    number = float(value)
+    text = repr(number)
+    if "e" in text or Decimal(text) != value:
+        raise InvalidRequestError(
+            "cannot be sent as a plain JSON number without rounding", field=None, value=value
+        )
+    return number
 
 
 _INDEX = re.compile(r"\[(\d+)\]")

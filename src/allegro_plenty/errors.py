@@ -30,6 +30,7 @@ __all__ = [
     "DeviceFlowError",
     "ErrorItem",
     "InternalServerError",
+    "InvalidRequestError",
     "MappingError",
     "NotConnectedError",
     "NotFoundError",
@@ -37,6 +38,7 @@ __all__ = [
     "PagingError",
     "PermissionDeniedError",
     "RateLimitError",
+    "RefundNotFoundError",
     "ResponseValidationError",
     "SecretTooShortError",
     "StaleRevisionError",
@@ -302,3 +304,45 @@ class MappingError(AllegroPlentyError):
         self.reason = reason
         self.checkout_form_id = checkout_form_id
         self.field_path = field_path
+
+
+_SHOWN = 120
+"""How much of a refused value an error message quotes (a value may be megabytes long)."""
+
+
+class InvalidRequestError(AllegroPlentyError, ValueError):
+    """A request the service would refuse, caught while it was built: nothing was sent.
+
+    Attributes:
+        field: Where the value goes, named as on the wire: a JSON path
+            (``lineItems[0].value.amount``) or a query parameter
+            (``fulfillment.status``); ``None`` where the place is not known.
+        value: The refused value.
+        reason: What is wrong with it.
+    """
+
+    def __init__(self, reason: str, *, field: str | None, value: object) -> None:
+        shown = repr(value)
+        if len(shown) > _SHOWN:
+            shown = f"{shown[:_SHOWN]}... ({len(shown)} characters)"
+        where = f"{field}: " if field else ""
+        super().__init__(f"{where}{reason} (got {shown})")
+        self.field = field
+        self.value = value
+        self.reason = reason
+
+    def at(self, field: str) -> InvalidRequestError:
+        """The same refusal, naming ``field`` (for checks that do not know where they run)."""
+        return InvalidRequestError(self.reason, field=field, value=self.value)
+
+
+class RefundNotFoundError(AllegroPlentyError):
+    """Allegro lists no refund with this id (for this seller).
+
+    Attributes:
+        refund_id: The id asked for.
+    """
+
+    def __init__(self, refund_id: str) -> None:
+        super().__init__(f"Allegro lists no refund with id {refund_id!r} for this account")
+        self.refund_id = refund_id

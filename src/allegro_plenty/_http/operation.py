@@ -18,7 +18,8 @@ import attrs
 import cattrs
 import httpx
 
-from ..errors import APIStatusError
+from .._convert import plain_decimal
+from ..errors import APIStatusError, InvalidRequestError
 
 __all__ = [
     "BodyMismatch",
@@ -123,7 +124,8 @@ def query(
     *,
     datetime_format: DatetimeFormat,
 ) -> tuple[tuple[str, str], ...]:
-    """Encode query parameters: ``None`` dropped, sequences repeated, enums by value."""
+    """Encode query parameters: ``None`` dropped, sequences repeated, enums by value,
+    decimals in plain notation."""
 
     def encode(value: QueryValue) -> str:
         if isinstance(value, bool):
@@ -132,16 +134,21 @@ def query(
             return datetime_format(value)
         if isinstance(value, enum.Enum):
             return str(value.value)
+        if isinstance(value, Decimal):
+            return plain_decimal(value)
         return str(value)
 
     out: list[tuple[str, str]] = []
     for key, value in items.items():
         if value is None:
             continue
-        if isinstance(value, list | tuple | set | frozenset):
-            out.extend((key, encode(v)) for v in value if v is not None)
-        else:
-            out.append((key, encode(value)))  # type: ignore[arg-type]
+        try:
+            if isinstance(value, list | tuple | set | frozenset):
+                out.extend((key, encode(v)) for v in value if v is not None)
+            else:
+                out.append((key, encode(value)))  # type: ignore[arg-type]
+        except InvalidRequestError as exc:
+            raise exc.at(key) from None
     return tuple(out)
 
 

@@ -252,7 +252,10 @@ class AllegroClient(_AllegroClientBase):
     def set_fulfillment_status(
         self, form_id: str, status: FulfillmentStatus | str, *, revision: str | None = None
     ) -> None:
-        """Set the seller-side status. Never retried; a stale revision raises StaleRevisionError."""
+        """Set the seller-side status (any but ``RETURNED``, which only Allegro sets).
+
+        Never retried; a stale revision raises StaleRevisionError.
+        """
         self._engine.run(ep.set_fulfillment_status(form_id, status, revision=revision))
 
     # --- order events ----------------------------------------------------------
@@ -312,6 +315,7 @@ class AllegroClient(_AllegroClientBase):
     def list_refunds(
         self,
         *,
+        refund_id: str | None = None,
         order_id: str | None = None,
         payment_id: str | None = None,
         status: Iterable[RefundStatus | str] = (),
@@ -320,9 +324,14 @@ class AllegroClient(_AllegroClientBase):
         offset: int = 0,
         limit: int = ep.REFUNDS_PAGE_LIMIT,
     ) -> Refunds:
-        """Refunds the seller initiated (``GET /payments/refunds``), e.g. of one order."""
+        """Refunds the seller initiated (``GET /payments/refunds``), e.g. of one order.
+
+        Ids are UUIDs; ``status`` takes the values the spec's filter allows
+        (:data:`~allegro_plenty.allegro.endpoints.REFUND_STATUS_FILTER`).
+        """
         return self._engine.run(
             ep.list_refunds(
+                refund_id=refund_id,
                 order_id=order_id,
                 payment_id=payment_id,
                 status=status,
@@ -333,6 +342,15 @@ class AllegroClient(_AllegroClientBase):
                 language=self.language,
             )
         )
+
+    def get_refund(self, refund_id: str) -> Refund:
+        """One refund by id, to poll it until its status is final.
+
+        Raises:
+            RefundNotFoundError: Allegro lists no refund with this id.
+            InvalidRequestError: ``refund_id`` is not a UUID.
+        """
+        return self._engine.run(ep.get_refund(refund_id, language=self.language))
 
     # --- marketplaces and the account -------------------------------------------
 
@@ -453,7 +471,10 @@ class AsyncAllegroClient(_AllegroClientBase):
     async def set_fulfillment_status(
         self, form_id: str, status: FulfillmentStatus | str, *, revision: str | None = None
     ) -> None:
-        """Set the seller-side status. Never retried; a stale revision raises StaleRevisionError."""
+        """Set the seller-side status (any but ``RETURNED``, which only Allegro sets).
+
+        Never retried; a stale revision raises StaleRevisionError.
+        """
         await self._engine.run(ep.set_fulfillment_status(form_id, status, revision=revision))
 
     # --- order events ----------------------------------------------------------
@@ -511,6 +532,7 @@ class AsyncAllegroClient(_AllegroClientBase):
     async def list_refunds(
         self,
         *,
+        refund_id: str | None = None,
         order_id: str | None = None,
         payment_id: str | None = None,
         status: Iterable[RefundStatus | str] = (),
@@ -522,6 +544,7 @@ class AsyncAllegroClient(_AllegroClientBase):
         """Refunds the seller initiated (``GET /payments/refunds``), e.g. of one order."""
         return await self._engine.run(
             ep.list_refunds(
+                refund_id=refund_id,
                 order_id=order_id,
                 payment_id=payment_id,
                 status=status,
@@ -532,6 +555,10 @@ class AsyncAllegroClient(_AllegroClientBase):
                 language=self.language,
             )
         )
+
+    async def get_refund(self, refund_id: str) -> Refund:
+        """One refund by id (see :meth:`AllegroClient.get_refund`)."""
+        return await self._engine.run(ep.get_refund(refund_id, language=self.language))
 
     # --- marketplaces and the account -------------------------------------------
 

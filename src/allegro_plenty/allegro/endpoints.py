@@ -3,7 +3,9 @@
 Both :class:`~allegro_plenty.AllegroClient` and
 :class:`~allegro_plenty.AsyncAllegroClient` call these; only their I/O differs.
 Each factory fixes the endpoint's retry class, the OAuth scope it needs and
-the ``Accept-Language`` values the spec allows for it.
+the ``Accept-Language`` values the spec allows for it, and refuses what
+Allegro would refuse with :class:`~allegro_plenty.errors.InvalidRequestError`
+before anything is sent.
 """
 
 from __future__ import annotations
@@ -16,8 +18,18 @@ import cattrs
 import httpx
 
 from .._convert import format_allegro_datetime
-from .._http.operation import Operation, QueryValue, Retry, no_content, parse_model, path, query
-from ..errors import StaleRevisionError
+from .._http.operation import (
+    BodyMismatch,
+    Operation,
+    QueryValue,
+    Retry,
+    no_content,
+    parse_model,
+    path,
+    query,
+)
+from ..errors import InvalidRequestError, RefundNotFoundError, StaleRevisionError
+from ._request_checks import aware, check_body, known, non_empty, uuid_text
 from .auth import ORDERS_READ, ORDERS_WRITE, PAYMENTS_READ, PAYMENTS_WRITE, PROFILE_READ
 from .models import (
     Carrier,
@@ -36,6 +48,7 @@ from .models import (
     OrderEventStats,
     OrderEventType,
     Refund,
+    RefundLineItemType,
     Refunds,
     RefundStatus,
     Shipment,
@@ -50,11 +63,14 @@ __all__ = [
     "NO_FILTER",
     "OFFSET_LIMIT_CAP",
     "REFUNDS_PAGE_LIMIT",
+    "REFUND_STATUS_FILTER",
+    "SELLER_FULFILLMENT_STATUSES",
     "add_shipment",
     "create_refund",
     "get_checkout_form",
     "get_me",
     "get_order_event_stats",
+    "get_refund",
     "list_carriers",
     "list_checkout_forms",
     "list_marketplaces",
@@ -82,6 +98,18 @@ REFUNDS_PAGE_LIMIT = 100
 """The spec's maximum ``limit`` for ``GET /payments/refunds``."""
 NO_FILTER = CheckoutFormFilter()
 """The empty checkout-form filter."""
+SELLER_FULFILLMENT_STATUSES = tuple(
+    s for s in FulfillmentStatus if s is not FulfillmentStatus.RETURNED
+)
+"""The statuses a seller may set: all but ``RETURNED``, which Allegro sets and refuses with 422."""
+REFUND_STATUS_FILTER = (
+    RefundStatus.WAITING,
+    RefundStatus.IN_PROGRESS,
+    RefundStatus.SUCCESS,
+    RefundStatus.CANCELED,
+    RefundStatus.PARTIAL,
+)
+"""The statuses the spec's ``status`` filter of ``GET /payments/refunds`` allows."""
 
 
 def language_header(preferred: str, accepted: tuple[str, ...] = ALL_LANGUAGES) -> dict[str, str]:
@@ -91,6 +119,18 @@ def language_header(preferred: str, accepted: tuple[str, ...] = ALL_LANGUAGES) -
 
 def _query(items: Mapping[str, QueryValue | Iterable[QueryValue]]) -> tuple[tuple[str, str], ...]:
     return query(items, datetime_format=format_allegro_datetime)
+
+
+def _limit(limit: int, maximum: int) -> int:
+    if type(limit) is not int or not 1 <= limit <= maximum:
+        raise InvalidRequestError(f"must be 1..{maximum}", field="limit", value=limit)
+    return limit
+
+
+def _offset(offset: int) -> int:
+    if type(offset) is not int or offset < 0:
+        raise InvalidRequestError("must not be negative", field="offset", value=offset)
+    return offset
 
 
 def _member(
@@ -116,12 +156,15 @@ def list_checkout_forms(
     language: str = "en-US",
 ) -> Operation[CheckoutForms]:
     """``GET /order/checkout-forms``: one page of checkout forms matching ``filter``."""
-    if not 1 <= limit <= CHECKOUT_FORMS_PAGE_LIMIT:
-        raise ValueError(f"limit must be 1..{CHECKOUT_FORMS_PAGE_LIMIT}, got {limit}")
-    if offset < 0 or offset + limit > OFFSET_LIMIT_CAP:
-        raise ValueError(
-            f"offset + limit may not exceed {OFFSET_LIMIT_CAP} (got {offset} + {limit})"
+    _limit(limit, CHECKOUT_FORMS_PAGE_LIMIT)
+    if _offset(offset) + limit > OFFSET_LIMIT_CAP:
+        raise InvalidRequestError(
+            f"offset + limit may not exceed {OFFSET_LIMIT_CAP} (limit {limit})",
+            field="offset",
+            value=offset,
         )
+    if not isinstance(filter, CheckoutFormFilter):
+        raise InvalidRequestError("must be a CheckoutFormFilter", field="filter", value=filter)
     return Operation(
         name="list_checkout_forms",
         method="GET",
@@ -139,7 +182,7 @@ def get_checkout_form(form_id: str, *, language: str = "en-US") -> Operation[Che
     return Operation(
         name="get_checkout_form",
         method="GET",
-        path=path("/order/checkout-forms/{id}", id=form_id),
+        path=path("/order/checkout-forms/{id}", id=non_empty(form_id, "id")),
         parse=parse_model(CheckoutForm),
         retry=Retry.ALWAYS,
         headers=language_header(language),
@@ -155,14 +198,16 @@ def set_fulfillment_status(
     Never retried: every call counts against Allegro's limit of 100 status
     changes per order, even when the status does not change. A stale
     ``revision`` raises :class:`~allegro_plenty.errors.StaleRevisionError`.
-    The endpoint accepts only ``Accept-Language: en-US``.
+    The endpoint accepts only ``Accept-Language: en-US``. ``status`` is one
+    of :data:`SELLER_FULFILLMENT_STATUSES`, as a member or its exact value.
     """
+    settable = known(FulfillmentStatus, status, "status", SELLER_FULFILLMENT_STATUSES)
     return Operation(
         name="set_fulfillment_status",
         method="PUT",
-        path=path("/order/checkout-forms/{id}/fulfillment", id=form_id),
+        path=path("/order/checkout-forms/{id}/fulfillment", id=non_empty(form_id, "id")),
         params=_query({"checkoutForm.revision": revision}),
-        json=Fulfillment(status=FulfillmentStatus(status)),
+        json=Fulfillment(status=settable),
         parse=no_content,
         retry=Retry.NEVER,
         headers=language_header("en-US", EN_ONLY),
@@ -182,13 +227,13 @@ def list_order_events(
     language: str = "en-US",
 ) -> Operation[OrderEvents]:
     """``GET /order/events``: events after ``from_`` (exclusive), oldest first."""
-    if not 1 <= limit <= EVENTS_PAGE_LIMIT:
-        raise ValueError(f"limit must be 1..{EVENTS_PAGE_LIMIT}, got {limit}")
+    _limit(limit, EVENTS_PAGE_LIMIT)
+    chosen = [known(OrderEventType, t, "type") for t in types]
     return Operation(
         name="list_order_events",
         method="GET",
         path="/order/events",
-        params=_query({"from": from_, "type": [str(t) for t in types], "limit": limit}),
+        params=_query({"from": from_, "type": chosen, "limit": limit}),
         parse=parse_model(OrderEvents),
         retry=Retry.ALWAYS,
         headers=language_header(language),
@@ -217,7 +262,7 @@ def list_shipments(form_id: str, *, language: str = "en-US") -> Operation[tuple[
     return Operation(
         name="list_shipments",
         method="GET",
-        path=path("/order/checkout-forms/{id}/shipments", id=form_id),
+        path=path("/order/checkout-forms/{id}/shipments", id=non_empty(form_id, "id")),
         parse=_member(Shipments, lambda page: page.shipments),
         retry=Retry.ALWAYS,
         headers=language_header(language),
@@ -234,10 +279,11 @@ def add_shipment(
     waybill sent twice is not refused but counts against the order's parcel
     limit. After an ambiguous failure, :func:`list_shipments` and look for it.
     """
+    check_body(shipment, NewShipment)
     return Operation(
         name="add_shipment",
         method="POST",
-        path=path("/order/checkout-forms/{id}/shipments", id=form_id),
+        path=path("/order/checkout-forms/{id}/shipments", id=non_empty(form_id, "id")),
         json=shipment,
         parse=parse_model(Shipment),
         retry=Retry.CONNECT_ERRORS_ONLY,
@@ -270,6 +316,19 @@ def create_refund(refund: NewRefund, *, language: str = "en-US") -> Operation[Re
     retry re-sends the very same body, so the same command id. A refund without
     it could not be retried at all; :class:`~.models.NewRefund` requires one.
     """
+    check_body(refund, NewRefund)
+    for index, line in enumerate(refund.line_items or ()):
+        # The spec: QUANTITY lines carry a quantity, AMOUNT lines a value.
+        if line.type is RefundLineItemType.QUANTITY and (line.quantity or 0) < 1:
+            raise InvalidRequestError(
+                "a QUANTITY line needs a quantity of at least 1",
+                field=f"lineItems[{index}].quantity",
+                value=line.quantity,
+            )
+        if line.type is RefundLineItemType.AMOUNT and line.value is None:
+            raise InvalidRequestError(
+                "an AMOUNT line needs a value", field=f"lineItems[{index}].value", value=None
+            )
     return Operation(
         name="create_refund",
         method="POST",
@@ -284,6 +343,7 @@ def create_refund(refund: NewRefund, *, language: str = "en-US") -> Operation[Re
 
 def list_refunds(
     *,
+    refund_id: str | None = None,
     order_id: str | None = None,
     payment_id: str | None = None,
     status: Iterable[RefundStatus | str] = (),
@@ -293,19 +353,19 @@ def list_refunds(
     limit: int = REFUNDS_PAGE_LIMIT,
     language: str = "en-US",
 ) -> Operation[Refunds]:
-    """``GET /payments/refunds``: refunds the seller initiated (not customer returns)."""
-    if not 1 <= limit <= REFUNDS_PAGE_LIMIT:
-        raise ValueError(f"limit must be 1..{REFUNDS_PAGE_LIMIT}, got {limit}")
-    if offset < 0:
-        raise ValueError(f"offset must not be negative, got {offset}")
+    """``GET /payments/refunds``: refunds the seller initiated (not customer returns).
+
+    The ids are UUIDs; ``status`` takes only :data:`REFUND_STATUS_FILTER`.
+    """
     params: dict[str, Any] = {
-        "order.id": order_id,
-        "payment.id": payment_id,
-        "status": [str(s) for s in status],
-        "occurredAt.gte": occurred_at_gte,
-        "occurredAt.lte": occurred_at_lte,
-        "offset": offset,
-        "limit": limit,
+        "id": _optional_uuid(refund_id, "id"),
+        "order.id": _optional_uuid(order_id, "order.id"),
+        "payment.id": _optional_uuid(payment_id, "payment.id"),
+        "status": [known(RefundStatus, s, "status", REFUND_STATUS_FILTER) for s in status],
+        "occurredAt.gte": aware(occurred_at_gte, "occurredAt.gte"),
+        "occurredAt.lte": aware(occurred_at_lte, "occurredAt.lte"),
+        "offset": _offset(offset),
+        "limit": _limit(limit, REFUNDS_PAGE_LIMIT),
     }
     return Operation(
         name="list_refunds",
@@ -317,6 +377,42 @@ def list_refunds(
         headers=language_header(language),
         required_scope=PAYMENTS_READ,
     )
+
+
+def get_refund(refund_id: str, *, language: str = "en-US") -> Operation[Refund]:
+    """One refund by id: ``GET /payments/refunds?id=…`` (the API has no refund path).
+
+    Raises :class:`~allegro_plenty.errors.RefundNotFoundError` when Allegro
+    lists none. An answer listing other refunds (a server ignoring the filter)
+    is a :class:`~allegro_plenty.errors.ResponseValidationError`: never the
+    wrong refund.
+    """
+    wanted = uuid_text(refund_id, "id")
+    page = parse_model(Refunds)
+
+    def parse_one(response: httpx.Response, converter: cattrs.Converter) -> Refund:
+        refunds = page(response, converter).refunds
+        others = [r.id for r in refunds if r.id.lower() != wanted]
+        if others:
+            raise BodyMismatch(f"asked for refund {wanted}, got refunds {others[:3]}", "refunds")
+        if not refunds:
+            raise RefundNotFoundError(refund_id)
+        return refunds[0]
+
+    return Operation(
+        name="get_refund",
+        method="GET",
+        path="/payments/refunds",
+        params=_query({"id": wanted}),
+        parse=parse_one,
+        retry=Retry.ALWAYS,
+        headers=language_header(language),
+        required_scope=PAYMENTS_READ,
+    )
+
+
+def _optional_uuid(value: str | None, field: str) -> str | None:
+    return None if value is None else uuid_text(value, field)
 
 
 # --- marketplaces and the account ----------------------------------------------------------

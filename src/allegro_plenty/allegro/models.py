@@ -9,15 +9,16 @@ a value Allegro adds tomorrow is kept, not fatal.
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable, Iterable
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar, cast
 
 import attrs
 
 from .._convert import OpenEnum
+from ..errors import InvalidRequestError
+from ._request_checks import aware, known, uuid_text, wire_name
 
 __all__ = [
     "AdditionalService",
@@ -111,8 +112,21 @@ __all__ = [
 ]
 
 
+E = TypeVar("E", bound=OpenEnum)
+
+
 def _key(name: str) -> dict[str, str]:
     return {"key": name}
+
+
+def _as_member(cls: type[E], value: E | str) -> E:
+    # Request fields take a member or its exact string value; the string becomes
+    # the member. Anything else is kept as given and refused, naming the field,
+    # when the request is built (this model may also be part of an answer, which
+    # keeps values Allegro adds after this release).
+    if type(value) is str:
+        return cast(E, cls._value2member_map_.get(value, value))
+    return cast(E, value)
 
 
 # --- enums -----------------------------------------------------------------
@@ -240,7 +254,11 @@ class DiscountType(OpenEnum):
 
 @attrs.define
 class Money:
-    """An amount and its ISO 4217 currency (Allegro's ``Price``)."""
+    """An amount and its ISO 4217 currency (Allegro's ``Price``).
+
+    In a request the amount goes out as ``"12.30"``: plain notation, two
+    decimals. One with more decimals is refused, never rounded.
+    """
 
     amount: Decimal
     currency: str
@@ -636,8 +654,15 @@ class CheckoutForms:
 
 
 def _aware(_: object, attribute: attrs.Attribute[datetime | None], value: datetime | None) -> None:
-    if value is not None and value.utcoffset() is None:
-        raise ValueError(f"{attribute.name} must be timezone-aware, got {value!r}")
+    aware(value, wire_name(attribute))
+
+
+def _known(cls: type[OpenEnum]) -> Callable[[object, attrs.Attribute[Any], Any], None]:
+    def check(_: object, attribute: attrs.Attribute[Any], value: Any) -> None:
+        if value is not None:
+            known(cls, value, wire_name(attribute))
+
+    return check
 
 
 class CheckoutFormSort(OpenEnum):
@@ -655,47 +680,60 @@ class CheckoutFormFilter:
 
     Used by :meth:`~allegro_plenty.AllegroClient.list_checkout_forms`, its async
     twin and the ``iter_checkout_forms`` walks. ``None`` means "no filter".
-    Datetimes must be timezone-aware; they are sent in UTC with milliseconds.
+    An enum filter takes a member or exactly its string value; datetimes must be
+    timezone-aware and are sent in UTC with milliseconds. Anything else raises
+    :class:`~allegro_plenty.errors.InvalidRequestError` naming the query
+    parameter, when the filter is built or a field is set.
     """
 
-    status: CheckoutFormStatus | str | None = None
-    fulfillment_status: FulfillmentStatus | str | None = None
-    fulfillment_provider_id: FulfillmentProviderId | str | None = None
-    line_items_sent: LineItemsSent | str | None = None
-    bought_at_gte: datetime | None = attrs.field(default=None, validator=_aware)
-    bought_at_lte: datetime | None = attrs.field(default=None, validator=_aware)
-    updated_at_gte: datetime | None = attrs.field(default=None, validator=_aware)
-    updated_at_lte: datetime | None = attrs.field(default=None, validator=_aware)
-    payment_id: str | None = None
-    surcharges_id: str | None = None
-    delivery_method_id: str | None = None
-    buyer_login: str | None = None
-    marketplace_id: str | None = None
-    sort: CheckoutFormSort | str | None = None
+    status: CheckoutFormStatus | str | None = attrs.field(
+        default=None, validator=_known(CheckoutFormStatus), metadata=_key("status")
+    )
+    fulfillment_status: FulfillmentStatus | str | None = attrs.field(
+        default=None, validator=_known(FulfillmentStatus), metadata=_key("fulfillment.status")
+    )
+    fulfillment_provider_id: FulfillmentProviderId | str | None = attrs.field(
+        default=None,
+        validator=_known(FulfillmentProviderId),
+        metadata=_key("fulfillment.provider.id"),
+    )
+    line_items_sent: LineItemsSent | str | None = attrs.field(
+        default=None,
+        validator=_known(LineItemsSent),
+        metadata=_key("fulfillment.shipmentSummary.lineItemsSent"),
+    )
+    bought_at_gte: datetime | None = attrs.field(
+        default=None, validator=_aware, metadata=_key("lineItems.boughtAt.gte")
+    )
+    bought_at_lte: datetime | None = attrs.field(
+        default=None, validator=_aware, metadata=_key("lineItems.boughtAt.lte")
+    )
+    updated_at_gte: datetime | None = attrs.field(
+        default=None, validator=_aware, metadata=_key("updatedAt.gte")
+    )
+    updated_at_lte: datetime | None = attrs.field(
+        default=None, validator=_aware, metadata=_key("updatedAt.lte")
+    )
+    payment_id: str | None = attrs.field(default=None, metadata=_key("payment.id"))
+    surcharges_id: str | None = attrs.field(default=None, metadata=_key("surcharges.id"))
+    delivery_method_id: str | None = attrs.field(default=None, metadata=_key("delivery.method.id"))
+    buyer_login: str | None = attrs.field(default=None, metadata=_key("buyer.login"))
+    marketplace_id: str | None = attrs.field(default=None, metadata=_key("marketplace.id"))
+    sort: CheckoutFormSort | str | None = attrs.field(
+        default=None, validator=_known(CheckoutFormSort), metadata=_key("sort")
+    )
 
     def params(self) -> dict[str, str | datetime | None]:
         """The filter as query parameters named as the spec names them."""
         return {
-            "status": _value(self.status),
-            "fulfillment.status": _value(self.fulfillment_status),
-            "fulfillment.provider.id": _value(self.fulfillment_provider_id),
-            "fulfillment.shipmentSummary.lineItemsSent": _value(self.line_items_sent),
-            "lineItems.boughtAt.gte": self.bought_at_gte,
-            "lineItems.boughtAt.lte": self.bought_at_lte,
-            "updatedAt.gte": self.updated_at_gte,
-            "updatedAt.lte": self.updated_at_lte,
-            "payment.id": self.payment_id,
-            "surcharges.id": self.surcharges_id,
-            "delivery.method.id": self.delivery_method_id,
-            "buyer.login": self.buyer_login,
-            "marketplace.id": self.marketplace_id,
-            "sort": _value(self.sort),
+            wire_name(attribute): _value(getattr(self, attribute.name))
+            for attribute in attrs.fields(type(self))
         }
 
 
-def _value(value: str | None) -> str | None:
+def _value(value: str | datetime | None) -> str | datetime | None:
     # OpenEnum members are str subclasses; send their value, not their repr.
-    return None if value is None else str(value)
+    return value if value is None or isinstance(value, datetime) else str(value)
 
 
 # --- order events --------------------------------------------------------------
@@ -818,7 +856,11 @@ _Validator = Callable[[object, "attrs.Attribute[Any]", Any], None]
 def _max_length(limit: int) -> _Validator:
     def check(_: object, attribute: attrs.Attribute[Any], value: str | None) -> None:
         if value is not None and len(value) > limit:
-            raise ValueError(f"{attribute.name} may have at most {limit} characters: {value!r}")
+            raise InvalidRequestError(
+                f"may have at most {limit} characters, not {len(value)}",
+                field=wire_name(attribute),
+                value=value,
+            )
 
     return check
 
@@ -839,8 +881,8 @@ def _line_item_refs(
 
 
 def _non_empty(_: object, attribute: attrs.Attribute[Any], value: str) -> None:
-    if not value.strip():
-        raise ValueError(f"{attribute.name} must not be empty")
+    if not isinstance(value, str) or not value.strip():
+        raise InvalidRequestError("must not be empty", field=wire_name(attribute), value=value)
 
 
 @attrs.define
@@ -942,6 +984,14 @@ class RefundLineItemType(OpenEnum):
     AMOUNT = "AMOUNT"
 
 
+def _refund_reason(value: RefundReason | str) -> RefundReason:
+    return _as_member(RefundReason, value)
+
+
+def _refund_line_item_type(value: RefundLineItemType | str) -> RefundLineItemType:
+    return _as_member(RefundLineItemType, value)
+
+
 @attrs.define
 class RefundReference:
     """A payment or an order, by id."""
@@ -953,19 +1003,22 @@ class RefundReference:
 class RefundLineItem:
     """A refunded line: ``quantity`` units (``QUANTITY``) or a ``value`` (``AMOUNT``).
 
-    Build one with :meth:`units` or :meth:`amount`.
+    Build one with :meth:`units` or :meth:`amount`. ``type`` takes a member or
+    exactly its string value (``"QUANTITY"``).
     """
 
     id: str
-    type: RefundLineItemType
+    type: RefundLineItemType = attrs.field(converter=_refund_line_item_type)
     quantity: int | None = None
     value: Money | None = None
 
     @classmethod
     def units(cls, line_item_id: str, quantity: int) -> RefundLineItem:
         """Refund ``quantity`` units of a line."""
-        if quantity < 1:
-            raise ValueError(f"quantity must be at least 1, got {quantity}")
+        if type(quantity) is not int or quantity < 1:
+            raise InvalidRequestError(
+                "must be a whole number of at least 1", field="quantity", value=quantity
+            )
         return cls(line_item_id, RefundLineItemType.QUANTITY, quantity=quantity)
 
     @classmethod
@@ -998,10 +1051,7 @@ class RefundSurcharge:
 
 
 def _uuid(_: object, attribute: attrs.Attribute[str], value: str) -> None:
-    try:
-        uuid.UUID(value)
-    except (TypeError, ValueError):
-        raise ValueError(f"{attribute.name} must be a UUID, got {value!r}") from None
+    uuid_text(value, wire_name(attribute))
 
 
 @attrs.define
@@ -1012,11 +1062,16 @@ class NewRefund:
     example ``str(uuid.uuid4())``) and store *before* sending, so that a retry,
     or a restart after a crash, sends the same refund with the same id instead
     of a second refund. Never reuse one command id for a different refund.
+
+    ``reason`` takes a member or exactly its string value (``"OVERPAID"``).
+    Amounts may have at most two decimals. What Allegro would refuse raises
+    :class:`~allegro_plenty.errors.InvalidRequestError` when the model or the
+    request is built.
     """
 
     payment: RefundReference
     order: RefundReference
-    reason: RefundReason
+    reason: RefundReason = attrs.field(converter=_refund_reason)
     command_id: str = attrs.field(validator=_uuid)
     line_items: tuple[RefundLineItem, ...] | None = None
     deposits: tuple[RefundDeposit, ...] | None = None
@@ -1029,7 +1084,7 @@ class NewRefund:
 
 @attrs.define
 class Refund:
-    """A refund and its progress; poll until the status is final."""
+    """A refund and its progress; poll it with ``get_refund(id)`` until the status is final."""
 
     id: str
     payment: RefundReference

@@ -1300,6 +1300,16 @@ class FakeAllegro(FakeService):
             amount = decimal_value(value.get("amount"), f"{where}.amount")
             if amount < 0:
                 raise Refusal(422, "VALIDATION_ERROR", f"{where}.amount is negative", path=where)
+            _, digits, exponent = amount.as_tuple()
+            beyond_cents = -int(exponent) - 2
+            if beyond_cents > 0 and any(digits[-beyond_cents:]):
+                # allegro-api #12680: "50.410000000000004" is refused.
+                raise Refusal(
+                    422,
+                    "VALIDATION_ERROR",
+                    f"{where}.amount may have at most two decimals",
+                    path=f"{where}.amount",
+                )
             return amount
 
         for i, line in enumerate(body.get("lineItems") or []):
