@@ -110,7 +110,7 @@ class Token:
             raise ValueError("stored token's expires_at has no timezone")
         return cls(
             access_token=access,
-            expires_at=moment,
+            expires_at=moment.astimezone(timezone.utc),
             refresh_token=data.get("refresh_token"),
             scope=data.get("scope"),
         )

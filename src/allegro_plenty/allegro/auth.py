@@ -222,12 +222,11 @@ def _device_parser(response: httpx.Response, converter: cattrs.Converter) -> Dev
     if not isinstance(data, dict):
         raise BodyMismatch("device authorization is not an object")
     expires_in = bounded_seconds(data.get("expires_in"), DEVICE_CODE_MAX_SECONDS)
+    if expires_in is None:
+        raise BodyMismatch("device authorization has no numeric expires_in", "expires_in")
     interval = bounded_seconds(data.get("interval") or 5, DEVICE_POLL_MAX_SECONDS)
-    for name, value in (("expires_in", expires_in), ("interval", interval)):
-        if value is None:
-            raise BodyMismatch(f"device authorization has no numeric {name}", name)
-    assert expires_in is not None
-    assert interval is not None
+    if interval is None:
+        raise BodyMismatch("device authorization has no numeric interval", "interval")
     try:
         return DeviceAuthorization(
             device_code=str(data["device_code"]),
