@@ -244,8 +244,9 @@ def test_negative_control_without_the_check_the_account_is_lost(
 @pytest.mark.parametrize("mode", SYNC_ASYNC)
 @pytest.mark.parametrize("broken", MODES)
 def test_a_pair_that_cannot_be_saved_is_kept_used_and_saved_once_storage_works(
-    tmp_path: Path, mode: str, broken: str
+    tmp_path: Path, mode: str, broken: str, caplog: pytest.LogCaptureFixture
 ) -> None:
+    caplog.set_level(logging.DEBUG, logger="allegro_plenty")
     fake = FakeAllegro()
     path = tmp_path / "tokens.json"
     store = connected_store(fake, path)
@@ -270,6 +271,9 @@ def test_a_pair_that_cannot_be_saved_is_kept_used_and_saved_once_storage_works(
     assert stored.refresh_token != before.refresh_token
     assert stored.is_valid()
     assert account_alive(fake, path)
+    assert "kept" in caplog.text  # the unsaved token is logged about, never logged
+    assert "fake-refresh-" not in caplog.text
+    assert "fake-access-" not in caplog.text
 
 
 @pytest.mark.parametrize("broken", MODES)

@@ -259,20 +259,18 @@ class _TokenAuthBase:
         usable = None if self._kept is None else self._usable(self._kept, rejected)
         if usable is None:
             raise exc
-        log.error("%s", self._reason(exc, "using the token kept in memory: store unavailable,"))
+        log.error("%s", self._reason(exc, "store unavailable; using the kept", self._kept))
         return usable
 
     def _reason(self, exc: Exception, what: str, *tokens: Token | None) -> str:
-        secrets = [s for t in tokens if t for s in (t.access_token, t.refresh_token) if s]
-        return f"{what} {self.service} token for {self.key!r}: {scrub(str(exc), secrets)}"
+        return f"{what} {self.service} token for {self.key!r}: {_scrubbed(exc, tokens)}"
 
     def _error(
         self, cls: type[TokenStorageError], exc: Exception, what: str, *tokens: Token | None
     ) -> TokenStorageError:
         where = getattr(exc, "path", None) or getattr(exc, "filename", None) or repr(self.store)
-        secrets = [s for t in tokens if t for s in (t.access_token, t.refresh_token) if s]
-        text = scrub(str(exc), secrets)
-        return cls(f"{self.service} token for {self.key!r} {what} ({text})", path=str(where))
+        text = f"{self.service} token for {self.key!r} {what} ({_scrubbed(exc, tokens)})"
+        return cls(text, path=str(where))
 
     def _store_step(self, step: _Step) -> Token | None:
         if isinstance(step, _Load):
@@ -282,6 +280,12 @@ class _TokenAuthBase:
         elif isinstance(step, _Save):
             self.store.save(self.service, self.key, step.token)
         return None
+
+
+def _scrubbed(exc: Exception, tokens: tuple[Token | None, ...]) -> str:
+    """``exc``'s text without any of ``tokens`` (a host store's error may quote them)."""
+    secrets = [s for t in tokens if t for s in (t.access_token, t.refresh_token) if s]
+    return scrub(str(exc), secrets)
 
 
 def _advance(plan: _Plan, outcome: Any, failure: Exception | None) -> _Step:
