@@ -346,3 +346,42 @@ class RefundNotFoundError(AllegroPlentyError):
     def __init__(self, refund_id: str) -> None:
         super().__init__(f"Allegro lists no refund with id {refund_id!r} for this account")
         self.refund_id = refund_id
+
+
+class TokenStorageError(AllegroPlentyError):
+    """A token store cannot be read or written (a missing folder, a read-only or
+    full disk, no file descriptors left).
+
+    The message names the place and the problem, never a token. When this is
+    raised before a renewal, nothing was spent: the stored refresh token is
+    still the valid one.
+
+    Attributes:
+        path: The file or folder at fault, or a description of the store.
+    """
+
+    def __init__(self, message: str, *, path: str) -> None:
+        super().__init__(message)
+        self.path = path
+
+
+class DamagedTokenFileError(TokenStorageError, ValueError):
+    """A token file holds something that is not a token store (truncated JSON, a
+    list where an object belongs, a timestamp without a timezone).
+
+    The file is left as it is, for a person to repair or restore. Also a
+    ``ValueError``, as the store raised before this class existed.
+    """
+
+
+class TokenSaveError(TokenStorageError):
+    """A renewed token could not be saved.
+
+    The renewal already happened, so the stored refresh token is dead: the
+    client keeps the new pair in memory for the life of the process, uses it,
+    and saves it on every later use until a save succeeds. Fix the storage
+    while the process runs and the account keeps working without reconnecting.
+    """
+
+
+__all__ += ["DamagedTokenFileError", "TokenSaveError", "TokenStorageError"]

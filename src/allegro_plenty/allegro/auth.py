@@ -16,15 +16,16 @@ import hashlib
 import secrets
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from urllib.parse import quote
 
 import attrs
 import cattrs
 import httpx
 
+from .._http.auth import bounded_seconds, token_expiry, token_json
 from .._http.engine import AsyncEngine, EngineConfig, SyncEngine
-from .._http.operation import Operation, Retry, parse_json
+from .._http.operation import Operation, Retry
 from .._http.redact import require_scrubbable
 from .._http.retry import RetryPolicy
 from ..errors import DeviceFlowError, OAuthError
@@ -57,6 +58,10 @@ PROFILE_READ = "allegro:api:profile:read"
 """Needed by ``GET /me``, which tells which seller account a token belongs to."""
 
 DEVICE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
+DEVICE_CODE_MAX_SECONDS = 86400.0
+"""A device code's ``expires_in`` is cut to a day (Allegro's last an hour)."""
+DEVICE_POLL_MAX_SECONDS = 600.0
+"""A polling ``interval`` is cut to 10 minutes (Allegro asks for 5 s)."""
 
 
 def order_scopes(*, refunds: bool = False) -> tuple[str, ...]:
@@ -195,21 +200,15 @@ def _token_parser(
     def parse(response: httpx.Response, converter: cattrs.Converter) -> Token:
         from .._http.operation import BodyMismatch
 
-        data = parse_json(response)
+        data = token_json(response)
         if not isinstance(data, dict) or not isinstance(data.get("access_token"), str):
             raise BodyMismatch("token response has no access_token", "access_token")
-        expires_in = data.get("expires_in")
-        try:
-            if isinstance(expires_in, bool) or not isinstance(expires_in, int | float | str):
-                raise TypeError
-            seconds = float(expires_in)
-        except (TypeError, ValueError):
-            raise BodyMismatch("token response has no numeric expires_in", "expires_in") from None
         refresh = data.get("refresh_token")
         scope = data.get("scope")
         return Token(
             access_token=data["access_token"],
-            expires_at=clock() + timedelta(seconds=seconds),
+            # Never refused for an odd expires_in: the answer holds the new refresh token.
+            expires_at=token_expiry(data.get("expires_in"), clock()),
             refresh_token=refresh if isinstance(refresh, str) else None,
             scope=scope if isinstance(scope, str) else None,
         )
@@ -220,17 +219,25 @@ def _token_parser(
 def _device_parser(response: httpx.Response, converter: cattrs.Converter) -> DeviceAuthorization:
     from .._http.operation import BodyMismatch
 
-    data = parse_json(response)
+    data = token_json(response)
+    if not isinstance(data, dict):
+        raise BodyMismatch("device authorization is not an object")
+    expires_in = bounded_seconds(data.get("expires_in"), DEVICE_CODE_MAX_SECONDS)
+    if expires_in is None:
+        raise BodyMismatch("device authorization has no numeric expires_in", "expires_in")
+    interval = bounded_seconds(data.get("interval") or 5, DEVICE_POLL_MAX_SECONDS)
+    if interval is None:
+        raise BodyMismatch("device authorization has no numeric interval", "interval")
     try:
         return DeviceAuthorization(
             device_code=str(data["device_code"]),
             user_code=str(data["user_code"]),
             verification_uri=str(data["verification_uri"]),
             verification_uri_complete=data.get("verification_uri_complete"),
-            expires_in=int(data["expires_in"]),
-            interval=int(data.get("interval") or 5),
+            expires_in=int(expires_in),
+            interval=max(1, int(interval)),
         )
-    except (KeyError, TypeError, ValueError) as exc:
+    except KeyError as exc:
         raise BodyMismatch(f"device authorization lacks {exc}") from None
 
 

@@ -16,7 +16,7 @@ from typing import TypeVar
 import httpx
 
 from .._convert import make_converter
-from .._http.auth import AsyncTokenAuth, StaticTokenAuth, SyncTokenAuth
+from .._http.auth import AsyncTokenAuth, StaticTokenAuth, SyncTokenAuth, settle_renewals
 from .._http.engine import AsyncAuth, AsyncEngine, EngineConfig, SyncAuth, SyncEngine
 from .._http.redact import require_scrubbable
 from .._http.retry import RetryEvent, RetryPolicy
@@ -426,7 +426,12 @@ class AsyncAllegroClient(_AllegroClientBase):
         return AsyncTokenAuth(self.token_store, SERVICE, self.account, renew, clock=self._clock)
 
     async def aclose(self) -> None:
-        """Close the HTTP client if this object created it."""
+        """Close the HTTP client if this object created it.
+
+        A token renewal still running for a cancelled call finishes first: its
+        answer holds the only copy of the new refresh token.
+        """
+        await settle_renewals(self._engine.auth)
         if self._owns_http:
             await self._http.aclose()
 

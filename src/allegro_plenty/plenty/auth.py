@@ -15,7 +15,7 @@ token lives in the shared :class:`~allegro_plenty.tokens.TokenStore` under
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -23,7 +23,8 @@ import attrs
 import cattrs
 import httpx
 
-from .._http.operation import BodyMismatch, Operation, Retry, parse_json
+from .._http.auth import token_expiry, token_json
+from .._http.operation import BodyMismatch, Operation, Retry
 from ..tokens import Token
 
 __all__ = [
@@ -72,23 +73,17 @@ def _token_parser(
     clock: Callable[[], datetime],
 ) -> Callable[[httpx.Response, cattrs.Converter], Token]:
     def parse(response: httpx.Response, converter: cattrs.Converter) -> Token:
-        data = parse_json(response)
+        data = token_json(response)
         if not isinstance(data, dict):
             raise BodyMismatch("token response is not an object")
         access = _first(data, "access_token", "accessToken")
         if not isinstance(access, str) or not access:
             raise BodyMismatch("token response has no access_token", "access_token")
-        expires_in = _first(data, "expires_in", "expiresIn")
-        try:
-            if isinstance(expires_in, bool):
-                raise TypeError
-            seconds = float(expires_in)
-        except (TypeError, ValueError):
-            raise BodyMismatch("token response has no numeric expires_in", "expires_in") from None
         refresh = _first(data, "refresh_token", "refreshToken")
         return Token(
             access_token=access,
-            expires_at=clock() + timedelta(seconds=seconds),
+            # Never refused for an odd expires_in: the answer may hold a new refresh token.
+            expires_at=token_expiry(_first(data, "expires_in", "expiresIn"), clock()),
             refresh_token=refresh if isinstance(refresh, str) and refresh else None,
         )
 
