@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from contextlib import closing
 from pathlib import Path
 
 FIXTURES = Path(__file__).parent / "fixtures" / "ledger"
@@ -16,3 +17,16 @@ def sqlite_file_from_dump(dump: Path, target: Path) -> Path:
     finally:
         con.close()
     return target
+
+
+def rows(path: Path, sql: str) -> list[tuple[object, ...]]:
+    """Read a ledger file directly, as an operator's SQLite shell would."""
+    with closing(sqlite3.connect(path)) as con:
+        return con.execute(sql).fetchall()
+
+
+def execute(path: Path, sql: str) -> None:
+    """Change a ledger file directly (to make it older, newer or foreign)."""
+    with closing(sqlite3.connect(path)) as con:
+        con.execute(sql)
+        con.commit()

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import ast
 import asyncio
 import inspect
 import sqlite3
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable, Coroutine
@@ -161,3 +164,26 @@ def test_the_slow_callback_check_catches_sqlite_calls_on_the_loop(tmp_path: Path
     found = slow_callbacks(_workload(path, ledger), threshold=0.05)
     assert found, "blocking calls on the loop went unnoticed"
     assert all("took" in message for message in found)
+
+
+def test_the_library_imports_no_pytest_unless_the_contract_suite_is_imported() -> None:
+    check = (
+        "import sys, allegro_plenty, allegro_plenty.accounts, allegro_plenty.ledger, "
+        "allegro_plenty.testing, allegro_plenty.testing._ledger_race; "
+        "assert 'pytest' not in sys.modules, 'pytest was imported'"
+    )
+    run = subprocess.run(
+        [sys.executable, "-c", check], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert run.returncode == 0, run.stderr
+
+
+def test_the_ledger_imports_nothing_of_the_library_but_its_errors() -> None:
+    package = Path(__file__).resolve().parents[1] / "src" / "allegro_plenty" / "ledger"
+    imported = set()
+    for module in package.glob("*.py"):
+        for node in ast.walk(ast.parse(module.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.level > 0:
+                imported.add("." * node.level + (node.module or ""))
+    outside = {name for name in imported if name.startswith("..")}
+    assert outside == {"..errors"}

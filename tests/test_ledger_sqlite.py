@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import gc
 import multiprocessing
 import os
 import sqlite3
@@ -26,7 +27,7 @@ from allegro_plenty.testing._ledger_race import claim_every_key, race
 from allegro_plenty.testing.ledger_contract import check_legacy_records
 
 from .ledger_broken import WithoutBusyRetry
-from .ledger_support import FIXTURES, sqlite_file_from_dump
+from .ledger_support import FIXTURES, execute, rows, sqlite_file_from_dump
 
 
 @pytest.fixture
@@ -59,14 +60,10 @@ def _while_locked(path: Path, seconds: float) -> threading.Thread:
 def test_the_file_is_in_wal_mode_and_at_the_current_schema(path: Path) -> None:
     ledger = SqliteLedger(path)
     ledger.bind("seller", "form-1", 1, origin=BindingOrigin.CREATED)  # first use migrates
-    con = sqlite3.connect(path)
-    try:
-        assert con.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-        version = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
-        assert int(version[0]) == len(schema.MIGRATIONS)
-    finally:
-        con.close()
-        ledger.close()
+    ledger.close()
+    assert rows(path, "PRAGMA journal_mode") == [("wal",)]
+    version = rows(path, "SELECT value FROM meta WHERE key = 'schema_version'")
+    assert version == [(str(len(schema.MIGRATIONS)),)]
 
 
 @pytest.mark.parametrize("where", ["", ":memory:", "file:ledger?mode=memory"])
@@ -89,9 +86,7 @@ def test_a_file_that_is_not_a_database_is_a_storage_error(path: Path) -> None:
 
 
 def test_a_database_of_something_else_is_not_taken_over(path: Path) -> None:
-    con = sqlite3.connect(path)
-    con.execute("CREATE TABLE invoices (id INTEGER)")
-    con.close()
+    execute(path, "CREATE TABLE invoices (id INTEGER)")
     with pytest.raises(LedgerSchemaError, match="not a ledger file"):
         SqliteLedger(path).binding("seller", "form-1")
 
@@ -123,7 +118,8 @@ def test_a_full_disk_is_a_storage_error_and_nothing_is_half_written(
     monkeypatch.undo()
     ledger.close()
     reopened = SqliteLedger(path)
-    stored = sqlite3.connect(path).execute("SELECT count(*) FROM bindings").fetchone()[0]
+    [(stored,)] = rows(path, "SELECT count(*) FROM bindings")
+    assert isinstance(stored, int)
     assert reopened.binding_for_order(stored) is not None
     assert reopened.binding_for_order(stored + 1) is None
     reopened.close()
@@ -143,10 +139,7 @@ def test_a_closed_ledger_says_so(path: Path) -> None:
 
 def test_a_file_from_a_newer_release_is_refused(path: Path) -> None:
     SqliteLedger(path).migrate()
-    con = sqlite3.connect(path)
-    con.execute("UPDATE meta SET value = '99' WHERE key = 'schema_version'")
-    con.commit()
-    con.close()
+    execute(path, "UPDATE meta SET value = '99' WHERE key = 'schema_version'")
     for ledger in (SqliteLedger(path), SqliteLedger(path, auto_migrate=False)):
         with pytest.raises(LedgerSchemaError, match="newer") as refused:
             ledger.binding("seller", "form-1")
@@ -189,10 +182,9 @@ def test_a_v1_file_migrates_in_place_when_a_release_appends_a_step(
     assert ledger.migrate() == 2
     assert ledger.migrate() == 2
     check_legacy_records(ledger)
-    con = sqlite3.connect(old)
-    assert con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone() == ("2",)
-    assert con.execute("SELECT count(*) FROM executions").fetchone() == (0,)
-    con.close()
+    ledger.close()
+    assert rows(old, "SELECT value FROM meta WHERE key = 'schema_version'") == [("2",)]
+    assert rows(old, "SELECT count(*) FROM executions") == [(0,)]
 
 
 def test_a_failing_migration_step_leaves_the_file_as_it_was(
@@ -203,11 +195,8 @@ def test_a_failing_migration_step_leaves_the_file_as_it_was(
     monkeypatch.setattr(schema, "MIGRATIONS", [*schema.MIGRATIONS, broken_step])
     with pytest.raises(LedgerStorageError, match="no_such_table"):
         SqliteLedger(old).migrate()
-    con = sqlite3.connect(old)
-    assert con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone() == ("1",)
-    tables = {row[0] for row in con.execute("SELECT name FROM sqlite_master")}
-    assert "executions" not in tables
-    con.close()
+    assert rows(old, "SELECT value FROM meta WHERE key = 'schema_version'") == [("1",)]
+    assert ("executions",) not in rows(old, "SELECT name FROM sqlite_master")
     monkeypatch.setattr(schema, "MIGRATIONS", [*schema.MIGRATIONS[:1], V2_STEP])
     ledger = SqliteLedger(old)
     assert ledger.migrate() == 2
@@ -215,8 +204,14 @@ def test_a_failing_migration_step_leaves_the_file_as_it_was(
 
 
 def test_threads_migrating_one_new_file_at_once_all_succeed(path: Path) -> None:
-    ledgers = [SqliteLedger(path) for _ in range(6)]
-    outcome = race(lambda ledger, worker: ledger.migrate(), threads=6, ledger=ledgers[0])
+    def migrate_own_handle(_: object, worker: str) -> int:
+        ledger = SqliteLedger(path)  # a handle of its own, as each worker process has
+        try:
+            return ledger.migrate()
+        finally:
+            ledger.close()
+
+    outcome = race(migrate_own_handle, threads=6, ledger=SqliteLedger(path))
     assert outcome.errors == []
     assert outcome.results == [len(schema.MIGRATIONS)] * 6
 
@@ -285,3 +280,26 @@ def test_a_forked_child_uses_the_ledger_through_its_own_connection(path: Path) -
     assert ledger.binding_for_order(2) is not None
     assert ledger.claim("seller", "form-child", "parent", lease=60) is not None
     ledger.close()
+
+
+def test_a_ledger_dropped_without_close_closes_its_connections(
+    path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    opened: list[sqlite3.Connection] = []
+    connect = sqlite3.connect
+
+    def recording(*args: object, **kwargs: object) -> sqlite3.Connection:
+        con = connect(*args, **kwargs)  # type: ignore[arg-type]
+        opened.append(con)
+        return con
+
+    monkeypatch.setattr(sqlite3, "connect", recording)
+    ledger = SqliteLedger(path)
+    used = race(lambda led, worker: led.binding("seller", worker), threads=4, ledger=ledger)
+    assert used.errors == []
+    assert len(opened) == 4
+    del ledger, used
+    gc.collect()
+    for con in opened:
+        with pytest.raises(sqlite3.ProgrammingError, match="closed"):
+            con.execute("SELECT 1")

@@ -55,6 +55,9 @@ class AsyncLedger(AsyncImportLedger):
     def __init__(self, ledger: ImportLedger) -> None:
         self.ledger = ledger
         self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="allegro-plenty-ledger")
+        # The pool starts its thread on the first submit and waits until it runs;
+        # start it now, so that wait never falls on the event loop.
+        self._worker.submit(int)
 
     def __repr__(self) -> str:
         return f"AsyncLedger({self.ledger!r})"

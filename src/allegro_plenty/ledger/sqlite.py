@@ -18,6 +18,7 @@ import random
 import sqlite3
 import threading
 import time
+import weakref
 from collections.abc import Callable, Collection, Sequence
 from datetime import datetime
 from decimal import Decimal
@@ -54,6 +55,7 @@ __all__ = ["SqliteLedger"]
 
 T = TypeVar("T")
 _Work = Callable[[sqlite3.Connection], T]
+_Opened = tuple[threading.Thread, int, sqlite3.Connection]  # (thread, pid, connection)
 
 _SQLITE_BUSY, _SQLITE_LOCKED = 5, 6
 _SYNCHRONOUS = ("OFF", "NORMAL", "FULL", "EXTRA")
@@ -132,7 +134,9 @@ class SqliteLedger(DerivedCalls):
         self._auto_migrate = auto_migrate
         self._local = threading.local()
         self._guard = threading.Lock()
-        self._opened: list[tuple[threading.Thread, int, sqlite3.Connection]] = []
+        self._opened: list[_Opened] = []
+        # A ledger dropped without close() still closes its connections.
+        self._finalizer = weakref.finalize(self, _close_connections, self._opened, self._guard)
         self._checked_pid: int | None = None
         self._closed = False
 
@@ -179,7 +183,7 @@ class SqliteLedger(DerivedCalls):
                 kept.append((thread, owner_pid, con))
             else:
                 con.close()
-        self._opened = kept
+        self._opened[:] = kept
 
     def _run(self, work: _Work[T], *, write: bool, checked: bool = False) -> T:
         """Run ``work`` in one transaction, retrying the whole of it while the file is busy."""
@@ -245,13 +249,8 @@ class SqliteLedger(DerivedCalls):
 
     def close(self) -> None:
         """Close this process's connections; call it once no thread uses the ledger."""
-        pid = os.getpid()
-        with self._guard:
-            self._closed = True
-            for _, owner_pid, con in self._opened:
-                if owner_pid == pid:
-                    con.close()
-            self._opened = [entry for entry in self._opened if entry[1] != pid]
+        self._closed = True
+        self._finalizer()
 
     # --- claims ------------------------------------------------------------------------
 
@@ -691,6 +690,15 @@ class SqliteLedger(DerivedCalls):
             return cursor.rowcount == 1
 
         return self._run(consume, write=True)
+
+
+def _close_connections(opened: list[_Opened], guard: threading.Lock) -> None:
+    pid = os.getpid()
+    with guard:
+        for _, owner_pid, con in opened:
+            if owner_pid == pid:
+                con.close()
+        opened[:] = [entry for entry in opened if entry[1] != pid]
 
 
 # --- rows ---------------------------------------------------------------------------------
