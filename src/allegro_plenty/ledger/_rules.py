@@ -14,8 +14,8 @@ from decimal import Decimal, InvalidOperation
 
 import attrs
 
-from ..errors import LedgerInputError
-from .records import JSON, Claim, Failure, FormVersion
+from ..errors import BindingConflictError, LedgerInputError
+from .records import JSON, Binding, Claim, Failure, FormVersion
 
 MAX_ERROR_TEXT = 2000
 """Longer error texts are cut: a failure record is a pointer, not a log."""
@@ -112,6 +112,18 @@ def claim(value: object) -> Claim:
 def error_text(value: object) -> str:
     """An error text, cut to :data:`MAX_ERROR_TEXT` characters."""
     return text("error", value)[:MAX_ERROR_TEXT]
+
+
+def rebound(existing: Binding, account: str, form_id: str, order: int) -> Binding:
+    """Binding again: the stored binding if it is the same, else a conflict naming it."""
+    if (existing.account, existing.form_id, existing.plenty_order_id) == (account, form_id, order):
+        return existing
+    raise BindingConflictError(
+        f"form {form_id!r} of account {account!r} cannot be bound to order {order}: "
+        f"form {existing.form_id!r} of account {existing.account!r} is bound to "
+        f"order {existing.plenty_order_id}",
+        existing=existing,
+    )
 
 
 def failed(

@@ -10,7 +10,7 @@ from decimal import Decimal
 
 import attrs
 
-from ..errors import BindingConflictError, ClaimLostError, CursorConflictError, NotInLedgerError
+from ..errors import ClaimLostError, CursorConflictError, NotInLedgerError
 from . import _rules as rules
 from ._base import DerivedCalls
 from .records import (
@@ -156,14 +156,7 @@ class MemoryLedger(DerivedCalls):
         origin = BindingOrigin(origin)
         existing = self._bindings.get(slot) or self._by_order.get(order)
         if existing is not None:
-            if (existing.account, existing.form_id, existing.plenty_order_id) == (*slot, order):
-                return existing
-            raise BindingConflictError(
-                f"form {form_id!r} of account {account!r} cannot be bound to order {order}: "
-                f"form {existing.form_id!r} of account {existing.account!r} is bound to "
-                f"order {existing.plenty_order_id}",
-                existing=existing,
-            )
+            return rules.rebound(existing, account, form_id, order)
         binding = Binding(
             *slot, order, origin, revision, frozenset(), frozenset(), self._clock(), note
         )

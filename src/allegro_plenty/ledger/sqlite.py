@@ -26,7 +26,6 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from ..errors import (
-    BindingConflictError,
     ClaimLostError,
     CursorConflictError,
     LedgerBusyError,
@@ -379,18 +378,7 @@ class SqliteLedger(DerivedCalls):
         def bind(con: sqlite3.Connection) -> Binding:
             existing = _binding(con, account, form_id) or _binding_for_order(con, order)
             if existing is not None:
-                if (existing.account, existing.form_id, existing.plenty_order_id) == (
-                    account,
-                    form_id,
-                    order,
-                ):
-                    return existing
-                raise BindingConflictError(
-                    f"form {form_id!r} of account {account!r} cannot be bound to order {order}: "
-                    f"form {existing.form_id!r} of account {existing.account!r} is bound to "
-                    f"order {existing.plenty_order_id}",
-                    existing=existing,
-                )
+                return rules.rebound(existing, account, form_id, order)
             binding = Binding(
                 account, form_id, order, origin, revision, frozenset(), frozenset(),
                 self._clock(), note,
