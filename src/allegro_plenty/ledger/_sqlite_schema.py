@@ -1,0 +1,90 @@
+"""The SQLite ledger's schema, as an append-only list of migration steps.
+
+Step *n* takes a file from schema version *n - 1* to *n*. A released step is
+never edited: a later release appends a step (schema v2 adds the procedures'
+executions), and ``migrate()`` applies every step the file has not seen, each
+in the same transaction as the version bump that records it.
+
+Times are REAL seconds since the epoch on the ledger's clock; ``updated_at`` is
+the form's ISO 8601 ``updatedAt``; cursor values are JSON text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+V1: Sequence[str] = (
+    "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID",
+    """CREATE TABLE bindings (
+        account TEXT NOT NULL,
+        form_id TEXT NOT NULL,
+        plenty_order_id INTEGER NOT NULL,
+        origin TEXT NOT NULL,
+        revision TEXT,
+        bound_at REAL NOT NULL,
+        note TEXT,
+        PRIMARY KEY (account, form_id)
+    ) WITHOUT ROWID""",
+    # The procedures go from a plentymarkets order to its form.
+    "CREATE UNIQUE INDEX bindings_by_order ON bindings (plenty_order_id)",
+    """CREATE TABLE binding_marks (
+        account TEXT NOT NULL,
+        form_id TEXT NOT NULL,
+        kind TEXT NOT NULL CHECK (kind IN ('paid', 'step')),
+        mark TEXT NOT NULL,
+        PRIMARY KEY (account, form_id, kind, mark)
+    ) WITHOUT ROWID""",
+    """CREATE TABLE claims (
+        account TEXT NOT NULL,
+        key TEXT NOT NULL,
+        owner TEXT,
+        epoch INTEGER NOT NULL,
+        lease_until REAL NOT NULL,
+        PRIMARY KEY (account, key)
+    ) WITHOUT ROWID""",
+    """CREATE TABLE decisions (
+        account TEXT NOT NULL,
+        form_id TEXT NOT NULL,
+        reason TEXT NOT NULL,
+        final INTEGER NOT NULL,
+        revision TEXT,
+        updated_at TEXT,
+        fulfillment_status TEXT,
+        fingerprint TEXT NOT NULL,
+        decided_at REAL NOT NULL,
+        PRIMARY KEY (account, form_id)
+    ) WITHOUT ROWID""",
+    """CREATE TABLE failures (
+        account TEXT NOT NULL,
+        form_id TEXT NOT NULL,
+        attempts INTEGER NOT NULL,
+        last_error TEXT NOT NULL,
+        next_retry_at REAL,
+        quarantined INTEGER NOT NULL,
+        quarantine_reason TEXT,
+        first_failed_at REAL NOT NULL,
+        last_failed_at REAL NOT NULL,
+        PRIMARY KEY (account, form_id)
+    ) WITHOUT ROWID""",
+    "CREATE INDEX failures_due ON failures (account, next_retry_at) WHERE NOT quarantined",
+    """CREATE TABLE cursors (
+        account TEXT NOT NULL,
+        name TEXT NOT NULL,
+        value TEXT NOT NULL,
+        version INTEGER NOT NULL,
+        saved_at REAL NOT NULL,
+        PRIMARY KEY (account, name)
+    ) WITHOUT ROWID""",
+    "CREATE TABLE sweeps (account TEXT PRIMARY KEY, swept_at REAL NOT NULL) WITHOUT ROWID",
+    """CREATE TABLE status_writes (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        account TEXT NOT NULL,
+        plenty_order_id INTEGER NOT NULL,
+        status TEXT NOT NULL,
+        recorded_at REAL NOT NULL
+    )""",
+    "CREATE INDEX status_writes_by_order ON status_writes (plenty_order_id, status, id)",
+)
+
+MIGRATIONS: list[Sequence[str]] = [V1]
+"""Step ``MIGRATIONS[n - 1]`` brings a file to schema version ``n``. Append only."""
