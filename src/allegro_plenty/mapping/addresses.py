@@ -231,8 +231,9 @@ def _value_kind(text: str) -> int:
 
 
 def _marker(text: str) -> str:
-    """The key ``text`` has in the marker sets: casefolded, a trailing ``:`` dropped."""
-    return text.casefold().rstrip(":")
+    """The key ``text`` has in the marker sets: casefolded, a trailing ``:`` dropped; a word
+    too long to be a marker as it is (no copy of a 10-MB word)."""
+    return text if len(text) > _LONGEST_MARKER else text.casefold().rstrip(":")
 
 
 def _is_glued_flat(text: str) -> bool:
@@ -259,15 +260,17 @@ _KNOWN_KINDS: dict[str, int] = {
     **{marker: _FLAT | (_CODE_MARKER if marker in _CODE_MARKERS else 0) for marker in _MARKERS},
 }
 """The kinds of the words most lines are made of, looked up rather than worked out."""
+_LONGEST_MARKER = max(map(len, _KNOWN_KINDS)) + 1  # and a colon
 
 
 def _classify(text: str) -> int:
     """The kind of a word or a joined run of words, commas at the edges removed."""
-    known = _KNOWN_KINDS.get(text)
-    if known is None:
-        known = _KNOWN_KINDS.get(_marker(text))
-    if known is not None:
-        return known
+    if len(text) <= _LONGEST_MARKER:  # never hash a 10-MB word
+        known = _KNOWN_KINDS.get(text)
+        if known is None:
+            known = _KNOWN_KINDS.get(_marker(text))
+        if known is not None:
+            return known
     if text.isascii() and text.isdigit():
         return _NUMBER | _FLAT | _CODE_VALUE
     if text.isalpha():  # a word of a name, a roman floor or a staircase letter
