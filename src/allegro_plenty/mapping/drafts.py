@@ -46,6 +46,8 @@ class WarningCode(str, enum.Enum):
     """A line's tax rate is in no VAT field; the default field was used."""
     INTRA_EU_VAT_BUYER = "intra_eu_vat_buyer"
     """An EU business buyer with a VAT id Allegro verified: check the tax treatment."""
+    STREET_NOT_SPLIT = "street_not_split"
+    """A street line holds a number the split cannot place; it was kept whole in ``address1``."""
 
 
 @attrs.frozen

@@ -467,6 +467,8 @@ class OrderMapper:
         town = _required(run, town, f"{path}.city")
         postal_code = _required(run, postal_code, f"{path}.{postal_code_key}")
         parts = split_street(street)
+        if parts.warning is not None:
+            run.warn(parts.warning, "street kept whole: no house number found", f"{path}.street")
         extra = ", ".join(line for line in (parts.additional, _text(extra_line)) if line)
         options: list[AddressOption] = []
         for kind, value in (
