@@ -129,6 +129,9 @@ JSON_SCALARS = st.one_of(
     st.integers(-5, 5),
     st.decimals(-10, 10, places=2, allow_nan=False),
     st.sampled_from(["", "x", "12.50", "NaN", "2024-01-01T10:00:00.000Z", "READY_FOR_PROCESSING"]),
+    # Beyond the bounds, or not in plain notation: both passes must refuse them.
+    st.sampled_from([10**40, -(10**40), Decimal("1E+10000000"), Decimal("1E-31"), Decimal("7.0")]),
+    st.sampled_from(["1E+2", "1_000", " 12.50", "\u0661\u0662", "3", "1" * 41]),
 )
 
 

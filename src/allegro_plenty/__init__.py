@@ -8,7 +8,7 @@ The public names are re-exported here; submodules hold the details:
 services for tests; not imported here).
 """
 
-from ._convert import OpenEnum
+from ._convert import OpenEnum, parse_model
 from ._http.operation import Retry
 from ._http.retry import RetryEvent, RetryPolicy
 from ._version import __version__
@@ -21,6 +21,7 @@ from .allegro import (
     AllegroOAuth,
     AsyncAllegroClient,
     AsyncAllegroOAuth,
+    parse_checkout_form,
 )
 from .allegro import models as allegro_models
 from .errors import (
@@ -37,6 +38,7 @@ from .errors import (
     InternalServerError,
     InvalidRequestError,
     MappingError,
+    ModelValidationError,
     NotConnectedError,
     NotFoundError,
     OAuthError,
@@ -109,6 +111,7 @@ __all__ = [
     "MappingContext",
     "MappingError",
     "MemoryTokenStore",
+    "ModelValidationError",
     "NotConnectedError",
     "NotFoundError",
     "OAuthError",
@@ -140,5 +143,7 @@ __all__ = [
     "VatPolicy",
     "__version__",
     "allegro_models",
+    "parse_checkout_form",
+    "parse_model",
     "plenty_models",
 ]

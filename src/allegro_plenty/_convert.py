@@ -7,11 +7,20 @@
 * :class:`OpenEnum` fields keep values the library does not know yet;
 * ``strict=True`` (tests) rejects unknown keys and unknown enum values;
   ``strict=False`` (production) keeps the object and ignores unknown keys.
+
+Every number is bounded, because the work done with a number grows with its
+size and a server's ten bytes (``1e10000000``) would otherwise hold the GIL for
+minutes: at most 40 digits and an exponent within ±30 (:data:`MAX_EXPONENT`;
+plentymarkets is PHP and may write ``1.0e-5``). A decimal given as a string is
+in plain notation (ASCII digits, an optional ``-`` and one ``.``) and within the
+same bounds. JSON text is read by :func:`loads`, which also turns nesting too
+deep for the parser into a ``ValueError`` naming where it is.
 """
 
 from __future__ import annotations
 
 import enum
+import json
 import re
 from collections.abc import Callable
 from datetime import datetime, timezone
@@ -22,20 +31,31 @@ from typing import Any, TypeVar, Union, get_args, get_origin
 
 import attrs
 import cattrs
-from cattrs.errors import IterableValidationError, IterableValidationNote
+from cattrs.errors import (
+    ClassValidationError,
+    ForbiddenExtraKeysError,
+    IterableValidationError,
+    IterableValidationNote,
+)
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 from dateutil.parser import isoparse
 
-from .errors import InvalidRequestError
+from .errors import InvalidRequestError, ModelValidationError
 
 __all__ = [
+    "MAX_DIGITS",
+    "MAX_EXPONENT",
+    "JSONTooDeepError",
     "OpenEnum",
     "Style",
+    "describe",
     "field_path",
     "format_allegro_amount",
     "format_allegro_datetime",
     "format_plenty_datetime",
+    "loads",
     "make_converter",
+    "parse_model",
     "plain_decimal",
 ]
 
@@ -173,6 +193,66 @@ class _TwoPassConverter(cattrs.Converter):
             return super().structure(obj, cl)
 
 
+MAX_DIGITS = 40
+"""The most significant digits a number may have."""
+MAX_EXPONENT = 30
+"""How far a number's exponent may reach either way: ``1e30`` and ``1e-30`` are
+read, ``1e31`` and ``1e-31`` are not. Below 1 it is the exponent of the leading
+digit, so PHP's float residues (``1.1102230246251565e-16``) are read."""
+_INTEGER_BOUND = 10**MAX_DIGITS
+_PLAIN_INTEGER = re.compile(rf"-?[0-9]{{1,{MAX_DIGITS}}}").fullmatch
+_DIGITS = "0123456789"
+_NOTHING_OR_POINT = frozenset(("", "."))
+"""What a plain decimal leaves when its digits are stripped from both ends."""
+_SHORT_PLAIN = MAX_EXPONENT + 1
+"""An unsigned plain decimal of at most this many characters is within the bounds."""
+
+
+def _is_plain_decimal(text: str) -> bool:
+    """ASCII digits with an optional leading ``-`` and at most one ``.``."""
+    unsigned = text[1:] if text[:1] == "-" else text
+    return unsigned.strip(_DIGITS) in _NOTHING_OR_POINT and unsigned not in _NOTHING_OR_POINT
+
+
+def _bounded_number(value: Any) -> int | Decimal:
+    """``value`` as an int or a finite Decimal within the bounds, else an error.
+
+    The check costs the same for a number of any size: it runs before anything
+    (``int(Decimal)``, arithmetic, formatting) whose cost grows with the number.
+    """
+    kind = type(value)
+    if kind is int or (isinstance(value, int) and kind is not bool):
+        if -_INTEGER_BOUND < value < _INTEGER_BOUND:
+            return int(value)
+        raise ValueError(f"integer beyond the bounds (at most {MAX_DIGITS} digits)")
+    if kind is float:
+        return _bounded_decimal(Decimal(repr(value)))
+    if isinstance(value, Decimal):
+        return _bounded_decimal(value)
+    raise TypeError(f"expected a number, got {kind.__name__}")
+
+
+def _bounded_decimal(number: Decimal) -> Decimal:
+    if not number.is_finite():
+        raise ValueError(f"not a finite number: {_show(number)}")
+    # adjusted() is the exponent of the leading digit, known without listing
+    # the digits: it rules out huge exponents before as_tuple() lists them.
+    if -MAX_EXPONENT <= number.adjusted() < MAX_EXPONENT + MAX_DIGITS:
+        _, digits, exponent = number.as_tuple()
+        if len(digits) <= MAX_DIGITS and int(exponent) <= MAX_EXPONENT:
+            return number
+    raise ValueError(
+        f"number beyond the bounds (at most {MAX_DIGITS} digits, an exponent "
+        f"within ±{MAX_EXPONENT}): {_show(number)}"
+    )
+
+
+def _show(value: object) -> str:
+    """A short repr for messages: a hostile value can be megabytes long."""
+    text = repr(value)
+    return text if len(text) <= 40 else text[:36] + "...'"
+
+
 def make_converter(*, strict: bool = False, style: Style = Style.ALLEGRO) -> cattrs.Converter:
     """Build a converter.
 
@@ -197,47 +277,42 @@ def _configure(conv: C, strict: bool, style: Style) -> C:
             raise TypeError(f"expected an ISO 8601 string, got {type(value).__name__}")
         if parsed.tzinfo is None:
             if strict:
-                raise ValueError(f"datetime without timezone: {value!r}")
+                raise ValueError(f"datetime without timezone: {_show(value)}")
             parsed = parsed.replace(tzinfo=timezone.utc)
         return parsed
 
     def structure_decimal(value: Any, _: type) -> Decimal:
-        kind = type(value)
-        if kind is bool or not isinstance(value, (str, int, float, Decimal)):
-            raise TypeError(f"expected a decimal number, got {kind.__name__}")
-        try:
-            result = Decimal(str(value)) if kind is float else Decimal(value)
-        except InvalidOperation:
-            raise ValueError(f"not a decimal number: {value!r}") from None
-        if result.is_finite():
-            return result
-        raise ValueError(f"not a finite number: {value!r}")
+        if type(value) is str:
+            if _is_plain_decimal(value):
+                return _bounded_decimal(Decimal(value))
+            raise ValueError(f"not a decimal number in plain notation: {_show(value)}")
+        number = _bounded_number(value)
+        return number if type(number) is Decimal else Decimal(number)
 
     def structure_open_enum(value: Any, cls: type[E]) -> E:
         if not isinstance(value, str):
             raise TypeError(f"expected a string for {cls.__name__}, got {type(value).__name__}")
         if strict and value not in cls._value2member_map_:
-            raise ValueError(f"unknown {cls.__name__} value {value!r}")
+            raise ValueError(f"unknown {cls.__name__} value {_show(value)}")
         return cls(value)
 
     def structure_int(value: Any, _: type) -> int:
-        if type(value) is int:
-            return value
-        if isinstance(value, bool):
-            raise TypeError("expected an integer, got a boolean")
-        if isinstance(value, int):
-            return value
-        if isinstance(value, (Decimal, float)) and value == int(value):
-            return int(value)
-        if isinstance(value, str) and not strict:
-            return int(value)
-        raise TypeError(f"expected an integer, got {value!r}")
+        if isinstance(value, str):
+            if not strict and _PLAIN_INTEGER(value) is not None:
+                return int(value)
+            raise TypeError(f"expected an integer, got {_show(value)}")
+        number = _bounded_number(value)
+        if isinstance(number, int):
+            return number
+        if number == number.to_integral_value():
+            return int(number)
+        raise ValueError(f"expected an integer, got {_show(number)}")
 
     def structure_str(value: Any, _: type) -> str:
         if isinstance(value, str):
             return value
         if not strict and isinstance(value, (int, Decimal)) and not isinstance(value, bool):
-            return str(value)
+            return str(_bounded_number(value))
         raise TypeError(f"expected a string, got {type(value).__name__}")
 
     def structure_bool(value: Any, _: type) -> bool:
@@ -348,14 +423,22 @@ _PRIMITIVES = (str, int, bool)
 def _fast_structure_fn(cls: type, conv: cattrs.Converter, *, strict: bool) -> Callable[..., Any]:
     """A structure function for the fast pass of :class:`_TwoPassConverter`.
 
-    Like cattrs' generated functions, but a ``str``, ``int`` or ``bool`` value
-    of exactly that type is taken inline instead of through its hook: a form
-    has dozens of them, and the call is most of their cost. Any other value
-    still goes through the converter's hook, so what is accepted or refused is
-    the same as in the detailed pass (the tests check that they agree).
+    Like cattrs' generated functions, but a ``str``, ``int`` (within bounds)
+    or ``bool`` value of exactly that type, or a short plain decimal string, is
+    taken inline instead of through its hook: a form has dozens of them, and
+    the call is most of their cost.
+    Any other value still goes through the converter's hook, so what is
+    accepted or refused is the same as in the detailed pass (the tests check
+    that they agree).
     """
     attrs.resolve_types(cls)
-    namespace: dict[str, Any] = {"_cls": cls}
+    namespace: dict[str, Any] = {
+        "_cls": cls,
+        "_low": -_INTEGER_BOUND,
+        "_high": _INTEGER_BOUND,
+        "_plain_rest": _NOTHING_OR_POINT,
+        "_Decimal": Decimal,
+    }
     body = ["  if type(o) is not dict:", "    raise TypeError('expected a JSON object')"]
     keys = []
     positional: list[str] = []
@@ -373,11 +456,23 @@ def _fast_structure_fn(cls: type, conv: cattrs.Converter, *, strict: bool) -> Ca
         namespace[kind] = inner
         namespace[hook] = conv.get_structure_hook(inner)
         checks = [f"{var} is not None"] if optional else []
-        if inner in _PRIMITIVES:
+        if inner is int:
+            # An int is taken inline only within the bounds the hook enforces.
+            checks.append(f"(type({var}) is not int or not _low < {var} < _high)")
+        elif inner in _PRIMITIVES:
             checks.append(f"type({var}) is not {inner.__name__}")
-        convert = [f"  {var} = {hook}({var}, {kind})"]
+        convert = [f"{var} = {hook}({var}, {kind})"]
+        if inner is Decimal:
+            # A short unsigned plain decimal, which the hook would take as it
+            # is (or refuse, as Decimal() does "." and ""); the rest goes to it.
+            plain = (
+                f"type({var}) is str and len({var}) <= {_SHORT_PLAIN}"
+                f" and {var}.strip({_DIGITS!r}) in _plain_rest"
+            )
+            convert = [f"if {plain}:", f"  {var} = _Decimal({var})", "else:", "  " + convert[0]]
         if checks:
-            convert = [f"  if {' and '.join(checks)}:", "  " + convert[0]]
+            convert = [f"if {' and '.join(checks)}:", *("  " + line for line in convert)]
+        convert = ["  " + line for line in convert]
         if field.default is attrs.NOTHING:
             body += [f"  {var} = o[{key!r}]", *convert]
         elif field.default is None and not keyword:
@@ -441,19 +536,187 @@ def _decimal_to_json_number(value: Decimal) -> int | float:
     return number
 
 
-_INDEX = re.compile(r"\[(\d+)\]")
+def describe(exc: BaseException) -> tuple[str, str | None]:
+    """What the first failure inside a cattrs validation error is, and where.
+
+    Returns the reason (without the value when it could be long) and the JSON
+    path, like ``lineItems[0].price.amount``: attribute names are reported as
+    their JSON keys, in the path as in the reason. The path is ``None`` when
+    the failure is the document itself.
+    """
+    steps: list[str | int] = []
+    while True:
+        if isinstance(exc, ClassValidationError | IterableValidationError):
+            with_notes, without = exc.group_exceptions()
+            if with_notes:
+                inner, note = with_notes[0]
+                if isinstance(note, IterableValidationNote):
+                    steps.append(note.index)
+                else:
+                    steps.append(_json_key(exc.cl, note.name))
+                exc = inner
+                continue
+            if without:
+                exc = without[0]
+                continue
+        break
+    return _reason(exc), _render(steps)
 
 
 def field_path(exc: BaseException) -> str | None:
-    """The JSON path of the first failure inside a cattrs validation error.
+    """The JSON path of the first failure inside a cattrs validation error."""
+    return describe(exc)[1]
 
-    Returns paths like ``lineItems[0].price.amount`` (attribute names are
-    reported as the JSON keys) or ``None`` when the error carries no path.
+
+def _json_key(cl: Any, name: str) -> str:
+    cls = get_origin(cl) or cl  # Page[Order] names Page's fields
+    if attrs.has(cls):
+        for field in attrs.fields(cls):
+            if field.name == name:
+                key: str = field.metadata.get("key", _camel(name))
+                return key
+    return _camel(name)
+
+
+def _render(steps: list[str | int]) -> str | None:
+    path = "".join(f"[{s}]" if isinstance(s, int) else f".{s}" for s in steps)
+    return path.removeprefix(".") or None
+
+
+def _reason(exc: BaseException) -> str:
+    if isinstance(exc, KeyError):
+        return "required field missing"
+    if isinstance(exc, ForbiddenExtraKeysError):
+        keys = ", ".join(_show(k) for k in sorted(exc.extra_fields)[:5])
+        return f"unknown keys: {keys}" + (", ..." if len(exc.extra_fields) > 5 else "")
+    text = str(exc) or type(exc).__name__
+    return text if len(text) <= 200 else text[:197] + "..."
+
+
+# --- JSON text ------------------------------------------------------------------------
+
+_DEEPEST = 32
+"""Nesting beyond this is reported as too deep (no model nests half as deep)."""
+_TOKENS = re.compile(r'"(?:[^"\\]|\\.)*(?:"(\s*:)?|\\?\Z)|[\[\]{},]', re.DOTALL)
+
+
+class JSONTooDeepError(ValueError):
+    """JSON nested deeper than the parser can follow (its recursion limit).
+
+    Attributes:
+        field_path: The member holding the nesting, when it is not the top.
     """
-    messages = cattrs.transform_error(exc) if isinstance(exc, Exception) else []
-    for message in messages:
-        _, sep, path = message.rpartition(" @ ")
-        if sep:
-            path = path.removeprefix("$").removeprefix(".")
-            return ".".join(_camel(part) for part in path.split(".")) if path else None
+
+    def __init__(self, field_path: str | None) -> None:
+        super().__init__("JSON nested too deeply")
+        self.field_path = field_path
+
+
+def loads(text: str | bytes | bytearray, *, parse_float: Callable[[str], Any] = Decimal) -> Any:
+    """Read JSON text with bounded work; decimals become ``Decimal`` by default.
+
+    An integer longer than 41 characters is read by ``parse_float`` too
+    (``int()`` of a long digit string is quadratic; the converter then refuses
+    the number with its field path). Raises ``ValueError``:
+    :class:`JSONTooDeepError` for nesting too deep to parse,
+    ``json.JSONDecodeError`` or ``UnicodeDecodeError`` else.
+    """
+    try:
+        return json.loads(text, parse_float=parse_float, parse_int=_int_reader(parse_float))
+    except RecursionError:
+        if not isinstance(text, str):
+            text = bytes(text).decode(json.detect_encoding(text), "replace")
+        raise JSONTooDeepError(_too_deep_at(text)) from None
+
+
+@cache
+def _int_reader(parse_float: Callable[[str], Any]) -> Callable[[str], Any]:
+    def parse_int(text: str) -> Any:
+        return int(text) if len(text) <= MAX_DIGITS + 1 else parse_float(text)
+
+    return parse_int
+
+
+def _too_deep_at(text: str) -> str | None:
+    """The member holding nesting deeper than ``_DEEPEST``, found by a linear scan.
+
+    The path leads down to the last object key above that depth (``buyer``
+    for ``{"buyer": [[[...]]]}``); ``None`` if the nesting starts at the top,
+    or if none is that deep (the caller's own stack was nearly used up).
+    """
+    stack: list[list[Any]] = []  # per open container: [is_object, current key or index]
+    for match in _TOKENS.finditer(text):
+        piece = match.group()
+        if piece in ("{", "["):
+            if len(stack) == _DEEPEST:
+                return _key_path(stack)
+            stack.append([piece == "{", None if piece == "{" else 0])
+        elif piece in ("}", "]"):
+            if stack:
+                stack.pop()
+        elif piece == ",":
+            if stack and not stack[-1][0]:
+                stack[-1][1] += 1
+        elif match.group(1) and stack:
+            stack[-1][1] = piece
     return None
+
+
+def _key_path(stack: list[list[Any]]) -> str | None:
+    steps: list[str | int] = []
+    for is_object, step in stack:
+        if is_object:
+            raw = step[: step.rindex('"') + 1] if step else '""'
+            try:
+                key = json.loads(raw)
+            except ValueError:  # past the parser's failure point: not valid JSON
+                key = raw[1:-1]
+            steps.append(key if len(key) <= 100 else key[:97] + "...")
+        else:
+            steps.append(step)
+    while steps and isinstance(steps[-1], int):
+        steps.pop()
+    return _render(steps)
+
+
+# --- the public parser -----------------------------------------------------------------
+
+
+@cache
+def _shared_converter(strict: bool) -> cattrs.Converter:
+    return make_converter(strict=strict)
+
+
+def parse_model(model: type[T], data: Any, *, strict: bool = False) -> T:
+    """Read stored JSON (from a queue, a webhook, an archive) into a model class.
+
+    Args:
+        model: An attrs model class, such as
+            :class:`~allegro_plenty.allegro.models.CheckoutForm` or
+            :class:`~allegro_plenty.plenty.models.Order`.
+        data: JSON text (``str`` or ``bytes``), or data as :func:`json.loads`
+            returns it (a ``dict`` for a model).
+        strict: Refuse unknown keys and unknown enum values, as tests do.
+
+    Raises:
+        ModelValidationError: The data is not JSON or does not fit ``model``;
+            ``field_path`` says where (``lineItems[0].price.amount``).
+    """
+    if isinstance(data, str | bytes | bytearray):
+        try:
+            data = loads(data)
+        except JSONTooDeepError as exc:
+            path = exc.field_path
+            raise ModelValidationError(_name(model), str(exc), field_path=path) from None
+        except ValueError as exc:
+            raise ModelValidationError(_name(model), f"not JSON: {_reason(exc)}") from None
+    try:
+        structured: T = _shared_converter(strict).structure(data, model)
+    except Exception as exc:
+        reason, path = describe(exc)
+        raise ModelValidationError(_name(model), reason, field_path=path) from None
+    return structured
+
+
+def _name(model: Any) -> str:
+    return str(getattr(get_origin(model) or model, "__name__", model))

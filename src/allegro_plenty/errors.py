@@ -32,6 +32,7 @@ __all__ = [
     "InternalServerError",
     "InvalidRequestError",
     "MappingError",
+    "ModelValidationError",
     "NotConnectedError",
     "NotFoundError",
     "OAuthError",
@@ -504,3 +505,25 @@ __all__ += [
     "LedgerStorageError",
     "NotInLedgerError",
 ]
+
+
+class ModelValidationError(AllegroPlentyError, ValueError):
+    """Data read outside a client call (stored JSON) is not JSON or does not fit its model.
+
+    Raised by :func:`~allegro_plenty.allegro.parse_checkout_form` and
+    :func:`~allegro_plenty.parse_model`; a response body that does not fit is a
+    :class:`ResponseValidationError` instead.
+
+    Attributes:
+        model: The model's class name (``"CheckoutForm"``).
+        reason: What is wrong; long values are cut short.
+        field_path: Where, with the JSON's names (``lineItems[0].price.amount``);
+            ``None`` when the document as a whole is wrong.
+    """
+
+    def __init__(self, model: str, reason: str, *, field_path: str | None = None) -> None:
+        where = f" at {field_path}" if field_path else ""
+        super().__init__(f"{model}{where}: {reason}")
+        self.model = model
+        self.reason = reason
+        self.field_path = field_path

@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 import math
 from collections.abc import Awaitable, Callable, Coroutine, Generator
@@ -41,6 +40,7 @@ from typing import Any
 import attrs
 import httpx
 
+from .._convert import JSONTooDeepError, loads
 from ..errors import TokenSaveError, TokenStorageError
 from ..tokens import Token, TokenStore
 from .operation import BodyMismatch
@@ -77,11 +77,15 @@ def token_json(response: httpx.Response) -> Any:
 
     A refresh answer holds the only copy of the new refresh token: an absurd
     number beside it (``"expires_in": 1e400``) must not make the whole answer
-    unreadable. Token answers carry no money, so floats are fine.
+    unreadable. Token answers carry no money, so floats are fine: a huge
+    number becomes an infinity for :func:`bounded_seconds` to clamp, read in
+    bounded time.
     """
     try:
-        return json.loads(response.content)
-    except (ValueError, RecursionError) as exc:
+        return loads(response.content, parse_float=float)
+    except JSONTooDeepError as exc:
+        raise BodyMismatch(f"token answer is {exc}", exc.field_path) from None
+    except ValueError as exc:
         raise BodyMismatch(f"token answer is not JSON ({type(exc).__name__})") from None
 
 

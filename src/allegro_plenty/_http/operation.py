@@ -7,7 +7,6 @@ the async client hand the same operation to their engine; nothing else differs.
 from __future__ import annotations
 
 import enum
-import json
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from decimal import Decimal
@@ -18,7 +17,7 @@ import attrs
 import cattrs
 import httpx
 
-from .._convert import plain_decimal
+from .._convert import JSONTooDeepError, describe, loads, plain_decimal
 from ..errors import APIStatusError, InvalidRequestError
 
 __all__ = [
@@ -153,9 +152,16 @@ def query(
 
 
 def parse_json(response: httpx.Response) -> Any:
-    """The JSON body with decimals as :class:`Decimal` (money stays exact)."""
+    """The JSON body with decimals as :class:`Decimal` (money stays exact).
+
+    Reading is bounded: over-long integers stay decimals for the converter to
+    refuse, and nesting too deep for the parser is a mismatch, not a
+    ``RecursionError``.
+    """
     try:
-        return json.loads(response.content, parse_float=Decimal)
+        return loads(response.content)
+    except JSONTooDeepError as exc:
+        raise BodyMismatch(_at(str(exc), exc.field_path), exc.field_path) from None
     except ValueError as exc:
         raise BodyMismatch(f"body is not JSON: {exc}") from None
 
@@ -172,20 +178,16 @@ def parse_model(cls: type[T], *, key: str | None = None) -> Parser[T]:
         try:
             return converter.structure(data, cls)
         except Exception as exc:
-            from .._convert import field_path
-
-            where = field_path(exc)
-            prefix = f"{key}." if key and where else key or ""
-            raise BodyMismatch(
-                _first_message(exc), f"{prefix}{where}" if where else (key or None)
-            ) from None
+            reason, where = describe(exc)
+            if key is not None:
+                where = key + ("" if where is None else "." * (where[0] != "[") + where)
+            raise BodyMismatch(_at(reason, where), where) from None
 
     return parse
 
 
-def _first_message(exc: BaseException) -> str:
-    messages = cattrs.transform_error(exc) if isinstance(exc, Exception) else []
-    return messages[0] if messages else str(exc)
+def _at(reason: str, where: str | None) -> str:
+    return f"{reason} at {where}" if where else reason
 
 
 def no_content(response: httpx.Response, converter: cattrs.Converter) -> None:

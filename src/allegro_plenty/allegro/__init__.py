@@ -22,6 +22,7 @@ from .auth import (
 )
 from .client import ALLEGRO_RETRY, AllegroClient, AsyncAllegroClient
 from .paging import CheckoutFormWalk, OrderEventWalk
+from .parsing import parse_checkout_form
 
 __all__ = [
     "ALLEGRO_RETRY",
@@ -44,4 +45,5 @@ __all__ = [
     "PkcePair",
     "models",
     "order_scopes",
+    "parse_checkout_form",
 ]

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Any
 
 import httpx
 
+from .._convert import loads
 from .._http.operation import Operation
 from .._http.redact import scrub
 from .._http.status import status_error
@@ -26,7 +26,9 @@ def _body(response: httpx.Response, secrets: tuple[str, ...] = ()) -> Any:
     # ("Access token expired: <token>", "Invalid refresh token: <token>").
     text = scrub(response.text, secrets)
     try:
-        return json.loads(text)
+        # Bounded reading (long integers, deep nesting); floats stay floats so
+        # the body can be serialized again.
+        return loads(text, parse_float=float)
     except ValueError:
         return text[:500]
 

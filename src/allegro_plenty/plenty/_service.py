@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Callable
 from typing import Any
 
 import httpx
 
+from .._convert import loads
 from .._http.operation import Operation
 from .._http.redact import scrub
 from .._http.status import status_error
@@ -25,7 +25,9 @@ def _body(response: httpx.Response, secrets: tuple[str, ...]) -> Any:
     # Scrubbed before parsing: a login error may echo what was sent.
     text = scrub(response.text, secrets)
     try:
-        return json.loads(text)
+        # Bounded reading (long integers, deep nesting); floats stay floats so
+        # the body can be serialized again.
+        return loads(text, parse_float=float)
     except ValueError:
         return text[:500]
 
