@@ -48,13 +48,18 @@ from .errors import (
     UnprocessableEntityError,
 )
 from .mapping import (
+    TEXT_LIMITS,
     CurrencyPolicy,
     MappingConfig,
     MappingContext,
     OrderDraft,
     OrderMapper,
     SkippedOrder,
+    SkipReason,
+    TextField,
+    TextLimit,
     VatPolicy,
+    clean_text,
 )
 from .plenty import (
     AsyncPlentyClient,
@@ -79,6 +84,7 @@ from .tokens import (
 __all__ = [
     "ALLEGRO_PRODUCTION",
     "ALLEGRO_SANDBOX",
+    "TEXT_LIMITS",
     "APIConnectionError",
     "APIError",
     "APIStatusError",
@@ -124,8 +130,11 @@ __all__ = [
     "Retry",
     "RetryEvent",
     "RetryPolicy",
+    "SkipReason",
     "SkippedOrder",
     "StaleRevisionError",
+    "TextField",
+    "TextLimit",
     "Token",
     "TokenLock",
     "TokenStore",
@@ -134,5 +143,6 @@ __all__ = [
     "VatPolicy",
     "__version__",
     "allegro_models",
+    "clean_text",
     "plenty_models",
 ]
