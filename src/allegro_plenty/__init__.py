@@ -48,6 +48,7 @@ from .errors import (
     UnprocessableEntityError,
 )
 from .mapping import (
+    DEFAULT_FULFILLMENT_STATUSES,
     TEXT_LIMITS,
     CurrencyPolicy,
     MappingConfig,
@@ -84,6 +85,7 @@ from .tokens import (
 __all__ = [
     "ALLEGRO_PRODUCTION",
     "ALLEGRO_SANDBOX",
+    "DEFAULT_FULFILLMENT_STATUSES",
     "TEXT_LIMITS",
     "APIConnectionError",
     "APIError",
