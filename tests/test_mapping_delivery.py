@@ -201,7 +201,7 @@ def test_destination_vat_follows_the_address_actually_used() -> None:
 PARTS = ("street", "city", "zipCode", "countryCode")
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=40, deadline=None, derandomize=True)
 @given(
     removed=st.sets(st.sampled_from(PARTS)),
     blanked=st.sets(st.sampled_from(PARTS)),

@@ -101,6 +101,7 @@ def test_clean_text_multiline_keeps_lines_in_one_form() -> None:
     assert clean_text(raw, multiline=True) == "first\nsecond\nthird\nfourth\n\nfifth !"
 
 
+@settings(max_examples=200, deadline=None, derandomize=True)
 @given(st.text())
 def test_clean_text_output_never_holds_a_forbidden_character(raw: str) -> None:
     for multiline in (False, True):
@@ -321,7 +322,7 @@ def test_do_not_ship_comes_from_the_mapper_only() -> None:
     assert not [line for line in own_lines(plain) if "Do not ship it" in line]
 
 
-@settings(max_examples=50, deadline=None)
+@settings(max_examples=50, deadline=None, derandomize=True)
 @given(st.text(min_size=1, max_size=200))
 def test_no_buyer_message_adds_a_line_of_the_mappers(message: str) -> None:
     if not clean_text(message, multiline=True):
