@@ -838,9 +838,11 @@ def _f22() -> OrderDraft:
         ),
         payments=(payment("102.00", payment_id(22)),),
         comments=comment(
-            'Message from the buyer: Proszę o <b>czerwony</b> kolor & wysyłkę "na jutro"',
+            "Message from the buyer:",
+            '> Proszę o <b>czerwony</b> kolor & wysyłkę "na jutro"',
             COURIER,
-            "Seller's note: VIP – pakować ostrożnie",
+            "Seller's note:",
+            "> VIP – pakować ostrożnie",
         ),
     )  # fmt: skip
 
@@ -1013,7 +1015,28 @@ def _f31() -> Refused:
 
 @case("f13_pl_one_fulfillment")
 def _f13_skipped() -> SkippedOrder:
-    return SkippedOrder(form_id(13), SkipReason.ONE_FULFILLMENT)
+    # CONFIG says SKIP: final for this configuration.
+    return SkippedOrder(
+        form_id(13),
+        SkipReason.ONE_FULFILLMENT,
+        True,
+        "Allegro One Fulfillment order; the configuration skips them",
+    )
+
+
+@case(
+    "f13_pl_one_fulfillment",
+    attrs.evolve(CONFIG, one_fulfillment=OneFulfillmentPolicy.IMPORT),
+)
+def _f13_not_configured() -> SkippedOrder:
+    # Import, but no status and warehouse of its own yet: never the normal ones.
+    return SkippedOrder(
+        form_id(13),
+        SkipReason.ONE_FULFILLMENT_NOT_CONFIGURED,
+        False,
+        "Allegro One Fulfillment order; configure one_fulfillment_status_id and "
+        "one_fulfillment_warehouse_id to import it",
+    )
 
 
 # --- tests -----------------------------------------------------------------------------------

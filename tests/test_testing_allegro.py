@@ -11,8 +11,10 @@ from typing import Any
 import httpx
 import pytest
 
+from allegro_plenty._convert import make_converter
 from allegro_plenty.allegro.auth import AllegroOAuth, PkcePair, order_scopes
 from allegro_plenty.allegro.models import (
+    CheckoutForm,
     CheckoutFormFilter,
     Money,
     NewRefund,
@@ -32,6 +34,7 @@ from allegro_plenty.errors import (
     StaleRevisionError,
     UnprocessableEntityError,
 )
+from allegro_plenty.mapping import MappingContext, OrderDraft, OrderMapper
 from allegro_plenty.testing import FakeAllegro, FakeClock, checkout_form
 from allegro_plenty.tokens import MemoryTokenStore
 
@@ -44,6 +47,7 @@ from .fakes_support import (
     reach,
     reach_async,
 )
+from .mapping_support import CONFIG, COUNTRY_IDS, RATES, REFERRER, VAT
 
 MEDIA = "application/vnd.allegro.public.v1+json"
 
@@ -636,3 +640,24 @@ def test_application_budget_blocks_for_a_minute_and_calls_lengthen_it(
         after = http.get("/order/carriers").status_code
     assert statuses == [200, 200, 200, 429]
     assert (during, still, after) == (429, 429, 200)
+
+
+def test_a_surcharge_keeps_the_form_consistent_for_the_mapper(allegro: FakeAllegro) -> None:
+    form_id = allegro.add_checkout_form(checkout_form(seed=15))
+    before = allegro.checkout_form(form_id)
+    allegro.add_surcharge(form_id, "10.00")
+    after = allegro.checkout_form(form_id)
+    cost = Decimal(before["delivery"]["cost"]["amount"]) + Decimal("10.00")
+    assert Decimal(after["delivery"]["cost"]["amount"]) == cost
+    form = make_converter(strict=True).structure(after, CheckoutForm)
+    context = MappingContext(
+        referrer_id=REFERRER,
+        country_ids=COUNTRY_IDS,
+        vat_configurations=VAT,
+        variation_ids={line.id: 1000 for line in form.line_items},
+        exchange_rates=RATES,
+    )
+    draft = OrderMapper(CONFIG).map(form, context)
+    assert isinstance(draft, OrderDraft)
+    assert [p.amount for p in draft.payments][1:] == [Decimal("10.00")]
+    assert draft.warnings == ()

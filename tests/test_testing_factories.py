@@ -5,10 +5,21 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+import attrs
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from allegro_plenty._convert import make_converter
-from allegro_plenty.allegro.models import CheckoutForm
+from allegro_plenty.allegro.models import CheckoutForm, FulfillmentStatus
+from allegro_plenty.mapping import (
+    MappingContext,
+    OneFulfillmentPolicy,
+    OrderDraft,
+    OrderMapper,
+    SkippedOrder,
+    WarningCode,
+)
 from allegro_plenty.testing import (
     COUNTRIES,
     FakeClock,
@@ -19,9 +30,11 @@ from allegro_plenty.testing import (
 )
 
 from .fakes_support import Checked, plenty_client
+from .mapping_support import CONFIG, COUNTRY_IDS, RATES, REFERRER, VAT
 
 
 def _total(form: dict[str, Any]) -> Decimal:
+    # Surcharges are not added on top: they pay for what the form already holds.
     total = Decimal(form["delivery"]["cost"]["amount"])
     for item in form["lineItems"]:
         total += Decimal(item["price"]["amount"]) * item["quantity"]
@@ -29,7 +42,7 @@ def _total(form: dict[str, Any]) -> Decimal:
             total += Decimal(item["deposit"]["price"]["amount"]) * item["quantity"]
         for service in item.get("selectedAdditionalServices", []):
             total += Decimal(service["price"]["amount"]) * service["quantity"]
-    return total + sum((Decimal(s["paidAmount"]["amount"]) for s in form["surcharges"]), Decimal(0))
+    return total
 
 
 @pytest.mark.parametrize("country", sorted(COUNTRIES))
@@ -115,3 +128,129 @@ def test_catalogue_matches_the_forms_offers(
                 found = client.find_variations_by_sku(external)
             assert [v.id for v in found] == [variation_id]
         assert client.find_variations_by_number(skipped) == []
+
+
+# --- every form the factory builds maps --------------------------------------------------------
+
+ONE_FULFILLMENT_IMPORTED = attrs.evolve(
+    CONFIG,
+    one_fulfillment=OneFulfillmentPolicy.IMPORT,
+    one_fulfillment_status_id=Decimal("5.9"),
+    one_fulfillment_warehouse_id=7,
+)
+PAYMENT_TYPES = ["ONLINE", "CASH_ON_DELIVERY", "WIRE_TRANSFER", "SPLIT_PAYMENT", "EXTENDED_TERM"]
+
+
+@settings(max_examples=80, deadline=None, derandomize=True)
+@given(
+    country=st.sampled_from(sorted(COUNTRIES)),
+    status=st.sampled_from(["BOUGHT", "FILLED_IN", "READY_FOR_PROCESSING", "CANCELLED"]),
+    fulfillment_status=st.sampled_from([s.value for s in FulfillmentStatus]),
+    items=st.integers(1, 10),
+    delivery=st.sampled_from(["courier", "parcel_locker", "pickup"]),
+    company=st.booleans(),
+    deposit=st.booleans(),
+    additional_service=st.booleans(),
+    surcharges=st.lists(st.decimals(Decimal("0.01"), Decimal(5000), places=2), max_size=3),
+    payment_type=st.sampled_from(PAYMENT_TYPES),
+    provider=st.sampled_from(["SELLER", "ALLEGRO"]),
+    message_to_seller=st.none() | st.text(max_size=300),
+    seed=st.integers(0, 10**6),
+)
+def test_every_form_the_factory_builds_maps(
+    country: str,
+    status: str,
+    fulfillment_status: str,
+    items: int,
+    delivery: str,
+    company: bool,
+    deposit: bool,
+    additional_service: bool,
+    surcharges: list[Decimal],
+    payment_type: str,
+    provider: str,
+    message_to_seller: str | None,
+    seed: int,
+) -> None:
+    raw = checkout_form(
+        country=country,
+        status=status,
+        fulfillment_status=fulfillment_status,
+        items=items,
+        delivery=delivery,
+        company=company,
+        deposit=deposit,
+        additional_service=additional_service,
+        surcharges=surcharges,
+        payment_type=payment_type,
+        provider=provider,
+        message_to_seller=message_to_seller,
+        seed=seed,
+    )
+    form = make_converter(strict=True).structure(raw, CheckoutForm)
+    context = MappingContext(
+        referrer_id=REFERRER,
+        country_ids=COUNTRY_IDS,
+        vat_configurations=VAT,
+        variation_ids={line.id: 1000 + n for n, line in enumerate(form.line_items)},
+        exchange_rates=RATES,
+    )
+    result = OrderMapper(ONE_FULFILLMENT_IMPORTED).map(form, context)
+
+    eligible = status == "READY_FOR_PROCESSING" and fulfillment_status in ("NEW", "PROCESSING")
+    if not eligible:
+        assert isinstance(result, SkippedOrder)
+        return
+    assert isinstance(result, OrderDraft), result
+    total = Decimal(raw["summary"]["totalToPay"]["amount"])
+    assert result.total == total
+    paid = sum((p.amount for p in result.payments), Decimal(0))
+    surcharged = sum(surcharges, Decimal(0))
+    # Every part is paid: the payment and each surcharge, which pay for the form as it is.
+    assert paid == (surcharged if payment_type == "CASH_ON_DELIVERY" else total)
+    assert WarningCode.PAYMENT_MISMATCH not in [w.code for w in result.warnings]
+
+
+def _mapped(raw: dict[str, Any]) -> OrderDraft:
+    form = make_converter(strict=True).structure(raw, CheckoutForm)
+    context = MappingContext(
+        referrer_id=REFERRER,
+        country_ids=COUNTRY_IDS,
+        vat_configurations=VAT,
+        variation_ids={line.id: 1000 for line in form.line_items},
+        exchange_rates=RATES,
+    )
+    result = OrderMapper(CONFIG).map(form, context)
+    assert isinstance(result, OrderDraft), result
+    return result
+
+
+def test_a_surcharge_pays_for_a_change_already_in_the_form() -> None:
+    plain = checkout_form(seed=3)
+    surcharged = checkout_form(seed=3, surcharges=["25.00", "4.99"])
+
+    def amount(form: dict[str, Any], *keys: str) -> Decimal:
+        node: Any = form
+        for key in keys:
+            node = node[key]
+        return Decimal(node["amount"])
+
+    # The same order whose delivery got dearer by what the surcharges paid.
+    assert amount(surcharged, "delivery", "cost") == amount(plain, "delivery", "cost") + Decimal(
+        "29.99"
+    )
+    assert amount(surcharged, "summary", "totalToPay") == _total(surcharged)
+    assert amount(surcharged, "payment", "paidAmount") == amount(plain, "payment", "paidAmount")
+    draft = _mapped(surcharged)
+    assert [p.amount for p in draft.payments] == [
+        amount(plain, "payment", "paidAmount"),
+        Decimal("25.00"),
+        Decimal("4.99"),
+    ]
+    assert draft.warnings == ()
+
+
+@pytest.mark.parametrize("bad", ["0", "-1.00", "1.234", "NaN"])
+def test_a_surcharge_must_be_a_positive_amount_in_cents(bad: str) -> None:
+    with pytest.raises(ValueError, match="surcharges"):
+        checkout_form(surcharges=[bad])

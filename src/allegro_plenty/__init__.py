@@ -53,13 +53,19 @@ from .errors import (
     UnprocessableEntityError,
 )
 from .mapping import (
+    DEFAULT_FULFILLMENT_STATUSES,
+    TEXT_LIMITS,
     CurrencyPolicy,
     MappingConfig,
     MappingContext,
     OrderDraft,
     OrderMapper,
     SkippedOrder,
+    SkipReason,
+    TextField,
+    TextLimit,
     VatPolicy,
+    clean_text,
 )
 from .plenty import (
     AsyncPlentyClient,
@@ -84,6 +90,8 @@ from .tokens import (
 __all__ = [
     "ALLEGRO_PRODUCTION",
     "ALLEGRO_SANDBOX",
+    "DEFAULT_FULFILLMENT_STATUSES",
+    "TEXT_LIMITS",
     "APIConnectionError",
     "APIError",
     "APIStatusError",
@@ -133,8 +141,11 @@ __all__ = [
     "RetryEvent",
     "RetryPolicy",
     "SecretTooShortError",
+    "SkipReason",
     "SkippedOrder",
     "StaleRevisionError",
+    "TextField",
+    "TextLimit",
     "Token",
     "TokenLock",
     "TokenStore",
@@ -143,6 +154,7 @@ __all__ = [
     "VatPolicy",
     "__version__",
     "allegro_models",
+    "clean_text",
     "parse_checkout_form",
     "parse_model",
     "plenty_models",

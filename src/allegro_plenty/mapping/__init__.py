@@ -1,14 +1,20 @@
 """Pure mapping of Allegro checkout forms to plentymarkets order drafts.
 
-``OrderMapper(config).map(form, context)`` returns an :class:`OrderDraft` (or a
-:class:`SkippedOrder`) and raises nothing but
-:class:`~allegro_plenty.errors.MappingError`. See ``docs/mapping.md``.
+``OrderMapper(config).map(form, context)`` returns an :class:`OrderDraft` (or the
+:class:`SkippedOrder` that ``OrderMapper.eligibility`` decided) and raises
+nothing but :class:`~allegro_plenty.errors.MappingError`. See ``docs/mapping.md``.
 """
 
 from __future__ import annotations
 
 from .addresses import StreetParts, split_street
-from .config import ContactPolicy, MappingConfig, OneFulfillmentPolicy, UnknownVariationPolicy
+from .config import (
+    DEFAULT_FULFILLMENT_STATUSES,
+    ContactPolicy,
+    MappingConfig,
+    OneFulfillmentPolicy,
+    UnknownVariationPolicy,
+)
 from .context import MappingContext, MappingRun
 from .drafts import (
     CommentDraft,
@@ -28,8 +34,11 @@ from .policies import (
     VatChoice,
     VatPolicy,
 )
+from .text import TEXT_LIMITS, TextField, TextLimit, clean_text
 
 __all__ = [
+    "DEFAULT_FULFILLMENT_STATUSES",
+    "TEXT_LIMITS",
     "CommentDraft",
     "ContactPolicy",
     "CurrencyPolicy",
@@ -46,12 +55,15 @@ __all__ = [
     "SkipReason",
     "SkippedOrder",
     "StreetParts",
+    "TextField",
+    "TextLimit",
     "UnknownVariationPolicy",
     "UnmatchedTaxRate",
     "VatBasis",
     "VatChoice",
     "VatPolicy",
     "WarningCode",
+    "clean_text",
     "split_street",
     "verified_eu_vat_id",
 ]

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import enum
+import hashlib
+import json
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from types import MappingProxyType
 from typing import Any
 
 import attrs
 
+from ..allegro.models import FulfillmentStatus
 from .policies import CurrencyPolicy, VatPolicy
 
 __all__ = [
@@ -45,14 +48,22 @@ class UnknownVariationPolicy(enum.Enum):
 class OneFulfillmentPolicy(enum.Enum):
     """What to do with Allegro One Fulfillment orders (``fulfillment.provider.id == ALLEGRO``).
 
-    Allegro's warehouse ships them; the seller's packers must never ship them too.
+    Allegro's warehouse ships them; the seller's packers must never ship them
+    too, but invoicing and accounting need them in plentymarkets.
     """
 
-    SKIP = "skip"
-    """Do not import: :meth:`OrderMapper.map` returns a :class:`SkippedOrder`."""
     IMPORT = "import"
     """Import into :attr:`MappingConfig.one_fulfillment_status_id` and
-    :attr:`MappingConfig.one_fulfillment_warehouse_id`, with a comment."""
+    :attr:`MappingConfig.one_fulfillment_warehouse_id`, with a "do not ship"
+    comment. Until both are configured such a form is skipped (not finally)
+    with ``ONE_FULFILLMENT_NOT_CONFIGURED``: it never gets the normal status or
+    warehouse."""
+    SKIP = "skip"
+    """Do not import (a final ``ONE_FULFILLMENT`` skip)."""
+
+
+DEFAULT_FULFILLMENT_STATUSES = frozenset({FulfillmentStatus.NEW, FulfillmentStatus.PROCESSING})
+"""The seller-side statuses imported by default: the order is not on its way yet."""
 
 
 def _positive_int(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
@@ -72,6 +83,20 @@ def _positive_decimal(_: object, attribute: attrs.Attribute[Any], value: object)
 def _id_map(value: Mapping[Any, int]) -> Mapping[str, int]:
     # Keys may be given as OpenEnum members (PaymentType.ONLINE): store their text.
     return MappingProxyType({str(key): ident for key, ident in value.items()})
+
+
+def _statuses(value: Iterable[FulfillmentStatus | str]) -> frozenset[FulfillmentStatus]:
+    if isinstance(value, str):
+        raise ValueError(f"fulfillment_statuses must be a collection of statuses, not {value!r}")
+    return frozenset(FulfillmentStatus(status) for status in value)
+
+
+def _check_statuses(_: object, __: object, value: frozenset[FulfillmentStatus]) -> None:
+    if not value:
+        raise ValueError("fulfillment_statuses is empty: no order would ever be imported")
+    for status in value:
+        if not status.is_known:
+            raise ValueError(f"fulfillment_statuses: {str(status)!r} is not a fulfillment status")
 
 
 def _check_id_map(_: object, attribute: attrs.Attribute[Any], value: Mapping[str, int]) -> None:
@@ -100,7 +125,9 @@ class MappingConfig:
             unassigned items (type 9).
         unknown_variation: What to do with a line whose variation is unknown.
         contact_policy: One contact per buyer, or a guest contact per order.
-        one_fulfillment: Skip or import Allegro One Fulfillment orders.
+        fulfillment_statuses: The seller-side statuses (``fulfillment.status``)
+            a form may have to be imported; default ``NEW`` and ``PROCESSING``.
+        one_fulfillment: Import (the default) or skip Allegro One Fulfillment orders.
         one_fulfillment_status_id: Their status when imported.
         one_fulfillment_warehouse_id: Their warehouse when imported.
         shipping_item_name: Name of the shipping-cost item.
@@ -132,7 +159,10 @@ class MappingConfig:
     )
     unknown_variation: UnknownVariationPolicy = UnknownVariationPolicy.UNASSIGNED_ITEM
     contact_policy: ContactPolicy = ContactPolicy.PER_BUYER
-    one_fulfillment: OneFulfillmentPolicy = OneFulfillmentPolicy.SKIP
+    fulfillment_statuses: frozenset[FulfillmentStatus] = attrs.field(
+        default=DEFAULT_FULFILLMENT_STATUSES, converter=_statuses, validator=_check_statuses
+    )
+    one_fulfillment: OneFulfillmentPolicy = OneFulfillmentPolicy.IMPORT
     one_fulfillment_status_id: Decimal | None = attrs.field(
         default=None, validator=_positive_decimal
     )
@@ -148,16 +178,37 @@ class MappingConfig:
             raise ValueError(f"language must be an ISO 639-1 code like 'pl', got {value!r}")
 
     def __attrs_post_init__(self) -> None:
-        if self.one_fulfillment is OneFulfillmentPolicy.IMPORT and (
-            self.one_fulfillment_status_id is None or self.one_fulfillment_warehouse_id is None
-        ):
-            raise ValueError(
-                "one_fulfillment=IMPORT needs one_fulfillment_status_id and "
-                "one_fulfillment_warehouse_id, so Allegro-shipped orders never reach the packers"
-            )
         for name in ("shipping_item_name", "deposit_item_name"):
             if not getattr(self, name).strip():
                 raise ValueError(f"{name} must not be blank")
+
+    @property
+    def one_fulfillment_configured(self) -> bool:
+        """Whether One Fulfillment orders have their own status and warehouse to go to."""
+        return (
+            self.one_fulfillment_status_id is not None
+            and self.one_fulfillment_warehouse_id is not None
+        )
+
+    def fingerprint(self) -> str:
+        """A short, stable hash of the settings eligibility depends on.
+
+        Those are :attr:`fulfillment_statuses`, :attr:`one_fulfillment` and
+        whether :attr:`one_fulfillment_configured`. The importer stores it with
+        every :class:`~allegro_plenty.mapping.SkippedOrder`: a final skip stands
+        while the fingerprint is the same, and is reconsidered once it changes.
+        The same settings give the same value in every process and release
+        (unless the eligibility rules themselves change); other settings (ids,
+        policies) do not change it.
+        """
+        settings = {
+            "rules": 1,
+            "fulfillment_statuses": sorted(map(str, self.fulfillment_statuses)),
+            "one_fulfillment": self.one_fulfillment.value,
+            "one_fulfillment_configured": self.one_fulfillment_configured,
+        }
+        text = json.dumps(settings, sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(text.encode("ascii")).hexdigest()[:16]
 
     def payment_method_id(self, payment_type: str) -> int | None:
         """The method-of-payment id for an Allegro payment type, or ``None``."""

@@ -14,6 +14,7 @@ from ..errors import MappingError
 from ..plenty.models import VatConfiguration
 from .drafts import MappingWarning, WarningCode
 from .policies import VatChoice
+from .text import TEXT_LIMITS, TextField, TextLimit, clean_text
 
 __all__ = ["MappingContext", "MappingRun", "amount_problem"]
 
@@ -75,6 +76,8 @@ class MappingRun:
         vat_country: The country whose VAT configuration applies.
         vat: That VAT configuration.
         warnings: Warnings so far, in the order they were found.
+        text_limits: The length of each kind of text field (the mapper's
+            :attr:`~allegro_plenty.mapping.OrderMapper.text_limits`).
     """
 
     form: CheckoutForm
@@ -86,14 +89,58 @@ class MappingRun:
     warnings: list[MappingWarning] = attrs.field(factory=list)
     vat_by_rate: dict[str | None, VatChoice] = attrs.field(factory=dict, repr=False, eq=False)
     """VAT choices made so far in this call, by ``tax.rate`` text (``None``: no rate)."""
+    text_limits: Mapping[TextField, TextLimit] = attrs.field(
+        default=TEXT_LIMITS, repr=False, eq=False
+    )
 
     def error(self, reason: str, field_path: str | None = None) -> MappingError:
         """A :class:`MappingError` for this form (to ``raise``); no personal data in ``reason``."""
         return MappingError(reason, checkout_form_id=self.form.id, field_path=field_path)
 
     def warn(self, code: WarningCode, message: str, field_path: str | None = None) -> None:
-        """Report a warning; ``message`` carries ids only, never personal data."""
-        self.warnings.append(MappingWarning(code, message, field_path))
+        """Report a warning (once: the same warning again is dropped); ``message``
+        carries ids only, never personal data."""
+        warning = MappingWarning(code, message, field_path)
+        if warning not in self.warnings:
+            self.warnings.append(warning)
+
+    def text(self, value: str | None, field: TextField, field_path: str) -> str | None:
+        """One-line ``value`` cleaned (:func:`clean_text`) and cut to ``field``'s limit.
+
+        ``None`` when blank. Every cut is a ``TEXT_TRUNCATED`` warning at
+        ``field_path`` that gives lengths, never the text.
+        """
+        if value is None:
+            return None
+        limit = self.text_limits[field].max_length
+        if len(value) <= limit and value.isprintable():  # the usual case, decided in C
+            return value.strip() or None
+        return self.fit(value, field, field_path, limit)
+
+    def lines(self, value: str | None, field: TextField, field_path: str) -> str | None:
+        """Like :meth:`text`, for text whose line breaks count (joined with ``\\n``)."""
+        if value is None:
+            return None
+        return self.fit(value, field, field_path, self.text_limits[field].max_length, True)
+
+    def fit(
+        self, value: str, field: TextField, field_path: str, limit: int, multiline: bool = False
+    ) -> str | None:
+        """``value`` cleaned and cut to ``limit`` characters (with a warning); ``None`` if blank."""
+        if len(value) <= limit and value.isprintable():
+            return value.strip() or None
+        # Cleaning only ever shortens text, so a bounded prefix is all it needs
+        # to look at: a ten-megabyte name costs no more than a short one.
+        bound = 4 * limit + 64
+        cleaned = clean_text(value[:bound], multiline=multiline)
+        if len(cleaned) > limit or len(value) > bound:
+            self.warn(
+                WarningCode.TEXT_TRUNCATED,
+                f"{field.value} of {len(value)} characters cut to {limit}",
+                field_path,
+            )
+            cleaned = cleaned[:limit].rstrip()
+        return cleaned or None
 
     def money(self, money: Money, field_path: str) -> Decimal:
         """The amount of ``money``, checked: the order's currency, cents, not negative."""

@@ -39,7 +39,10 @@ class WarningCode(str, enum.Enum):
     SMART_DELIVERY_COST = "smart_delivery_cost"
     """An Allegro Smart order carries a delivery cost (co-financed or reduced Smart)."""
     PICKUP_POINT_WITHOUT_ADDRESS = "pickup_point_without_address"
-    """A pickup point has no address; the delivery address was used with the point id."""
+    """A pickup point has no complete address; the recipient's delivery address was used,
+    without the point's label (the point stays named in the comment)."""
+    DELIVERY_WITHOUT_ADDRESS = "delivery_without_address"
+    """The delivery has neither an address nor a pickup point; the billing address was used."""
     INVOICE_WITHOUT_ADDRESS = "invoice_without_address"
     """An invoice is required but has no address; billing uses the delivery address."""
     TAX_RATE_NOT_CONFIGURED = "tax_rate_not_configured"
@@ -48,6 +51,8 @@ class WarningCode(str, enum.Enum):
     """An EU business buyer with a VAT id Allegro verified: check the tax treatment."""
     STREET_NOT_SPLIT = "street_not_split"
     """A street line holds a number the split cannot place; it was kept whole in ``address1``."""
+    TEXT_TRUNCATED = "text_truncated"
+    """A text was longer than its plentymarkets field (:data:`TEXT_LIMITS`) and was cut."""
 
 
 @attrs.frozen
@@ -128,21 +133,46 @@ class OrderDraft:
 
 
 class SkipReason(str, enum.Enum):
-    """Why a checkout form is deliberately not imported."""
+    """Why a checkout form is not imported (see :meth:`OrderMapper.eligibility`)."""
 
+    NOT_READY = "not_ready"
+    """Not ``READY_FOR_PROCESSING`` yet (``BOUGHT``, ``FILLED_IN``, or a status this
+    release does not know). Not final: the buyer may still pay."""
+    BUYER_CANCELLED = "buyer_cancelled"
+    """The buyer cancelled the form (``status == CANCELLED``). Final."""
+    FULFILLMENT_STATUS = "fulfillment_status"
+    """``fulfillment.status`` is outside :attr:`MappingConfig.fulfillment_statuses`,
+    unknown or absent. Not final: a seller can set a status back."""
     ONE_FULFILLMENT = "one_fulfillment"
-    """Allegro's warehouse ships it and the configuration says skip."""
+    """Allegro's warehouse ships it and the configuration says skip. Final for the
+    configuration that decided it (:meth:`MappingConfig.fingerprint`)."""
+    ONE_FULFILLMENT_NOT_CONFIGURED = "one_fulfillment_not_configured"
+    """Allegro's warehouse ships it, the configuration says import, but its status and
+    warehouse are not configured yet. Not final: import it once they are."""
 
 
 @attrs.frozen
 class SkippedOrder:
-    """The mapper's decision not to import a form: a result, not an error.
+    """The decision not to import a form (yet): a result, not an error.
 
-    The importer records it (so it does not ask again) and moves on.
+    The importer records it with :meth:`MappingConfig.fingerprint`. A final
+    skip stands while the fingerprint is unchanged: do not fetch the form for
+    import again. A skip that is not final is looked at again when the form
+    changes (a ``READY_FOR_PROCESSING`` or ``FULFILLMENT_STATUS_CHANGED`` event)
+    or the configuration does.
+
+    Attributes:
+        checkout_form_id: The Allegro checkout-form id.
+        reason: Why.
+        final: Whether the decision can change while the configuration stays.
+        message: The reason in words, for the seller (ids and statuses only,
+            never personal data).
     """
 
     checkout_form_id: str
     reason: SkipReason
+    final: bool
+    message: str
 
 
 MappingResult: TypeAlias = OrderDraft | SkippedOrder

@@ -9,19 +9,19 @@ from __future__ import annotations
 
 import decimal
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from decimal import Decimal, InvalidOperation
 from typing import ClassVar
 
 from ..allegro.models import (
     CheckoutForm,
-    CheckoutFormStatus,
     DeliveryAddress,
     InvoiceCompany,
     LineItem,
     Payment,
     PaymentType,
     PickupPoint,
+    PickupPointAddress,
 )
 from ..errors import MappingError
 from ..plenty.models import (
@@ -47,19 +47,30 @@ from ..plenty.models import (
     PaymentPropertyType,
 )
 from .addresses import split_street
-from .config import ContactPolicy, MappingConfig, OneFulfillmentPolicy, UnknownVariationPolicy
+from .config import ContactPolicy, MappingConfig, UnknownVariationPolicy
 from .context import MappingContext, MappingRun
-from .drafts import (
-    CommentDraft,
-    MappingResult,
-    OrderDraft,
-    SkippedOrder,
-    SkipReason,
-    WarningCode,
-)
+from .drafts import CommentDraft, MappingResult, OrderDraft, SkippedOrder, WarningCode
+from .eligibility import eligibility
 from .policies import UnmatchedTaxRate, VatBasis, VatChoice
+from .text import TEXT_LIMITS, TextField, TextLimit, clean_text
 
 __all__ = ["OrderMapper", "PaymentStatus", "verified_eu_vat_id"]
+
+# TextField members read once: on CPython 3.11 every enum member lookup is a
+# descriptor call, and the mapper asks for some thirty text limits per form.
+_NAME = TextField.NAME
+_STREET = TextField.STREET
+_HOUSE_NUMBER = TextField.HOUSE_NUMBER
+_ADDITIONAL = TextField.ADDITIONAL
+_TOWN = TextField.TOWN
+_POSTAL_CODE = TextField.POSTAL_CODE
+_PHONE = TextField.PHONE
+_EMAIL = TextField.EMAIL
+_VAT_NUMBER = TextField.VAT_NUMBER
+_ITEM_NAME = TextField.ITEM_NAME
+_COMMENT_DETAIL = TextField.COMMENT_DETAIL
+_BUYER_MESSAGE = TextField.BUYER_MESSAGE
+_SELLER_NOTE = TextField.SELLER_NOTE
 
 _CUSTOMER = 1
 """plentymarkets contact type 1: customer."""
@@ -95,8 +106,9 @@ def verified_eu_vat_id(form: CheckoutForm) -> str | None:
         return None
     company = invoice.address.company if invoice.address else None
     for company_id in (company.ids or ()) if company else ():
-        if company_id.type == "VAT_EU" and company_id.value.strip():
-            return company_id.value.strip()
+        value = clean_text(company_id.value)
+        if company_id.type == "VAT_EU" and value:
+            return value
     return None
 
 
@@ -119,6 +131,8 @@ class OrderMapper:
         config: The seller's configuration.
         tax_id_types: Which company id becomes the billing address's VAT number,
             in order of preference (the deprecated ``taxId`` is the last resort).
+        text_limits: The length of each kind of text field (:data:`TEXT_LIMITS`);
+            a subclass may set stricter ones.
     """
 
     tax_id_types: ClassVar[tuple[str, ...]] = (
@@ -131,6 +145,7 @@ class OrderMapper:
         "SK_ICO",
         "OTHER",
     )
+    text_limits: ClassVar[Mapping[TextField, TextLimit]] = TEXT_LIMITS
 
     def __init__(self, config: MappingConfig) -> None:
         self.config = config
@@ -141,8 +156,8 @@ class OrderMapper:
         """Map ``form`` to an :class:`OrderDraft`, or decide to skip it.
 
         Returns:
-            An :class:`OrderDraft`, or a :class:`SkippedOrder` when the
-            configuration says not to import the form (One Fulfillment + skip).
+            An :class:`OrderDraft`, or the :class:`SkippedOrder` that
+            :meth:`eligibility` decided.
 
         Raises:
             MappingError: The form cannot become a correct order: totals that do
@@ -164,9 +179,9 @@ class OrderMapper:
             ) from exc
 
     def _map(self, form: CheckoutForm, context: MappingContext) -> MappingResult:
-        skip = self.skip_reason(form)
-        if skip is not None:
-            return SkippedOrder(form.id, skip)
+        skipped = self.eligibility(form)
+        if skipped is not None:
+            return skipped
         run = self.start(form, context)
         delivery = self.delivery_address(run)
         billing = self.billing_address(run, delivery)
@@ -199,11 +214,16 @@ class OrderMapper:
 
     # --- decisions and set-up ------------------------------------------------------
 
-    def skip_reason(self, form: CheckoutForm) -> SkipReason | None:
-        """Why ``form`` should not be imported at all, or ``None`` to map it."""
-        if form.is_one_fulfillment and self.config.one_fulfillment is OneFulfillmentPolicy.SKIP:
-            return SkipReason.ONE_FULFILLMENT
-        return None
+    def eligibility(self, form: CheckoutForm) -> SkippedOrder | None:
+        """Why ``form`` is not to be imported (yet), or ``None`` to map it.
+
+        Pure and cheap, and needs no :class:`MappingContext`: an importer may
+        call it before resolving anything. Eligible means all of:
+        ``status == READY_FOR_PROCESSING`` (cash-on-delivery forms reach it
+        unpaid), One Fulfillment handled as configured, and
+        ``fulfillment.status`` in :attr:`MappingConfig.fulfillment_statuses`.
+        """
+        return eligibility(form, self.config)
 
     def start(self, form: CheckoutForm, context: MappingContext) -> MappingRun:
         """Check what every concern relies on and build the call's :class:`MappingRun`."""
@@ -213,8 +233,6 @@ class OrderMapper:
         def error(reason: str, path: str) -> MappingError:
             return MappingError(reason, checkout_form_id=form.id, field_path=path)
 
-        if form.status != CheckoutFormStatus.READY_FOR_PROCESSING:
-            raise error(f"status is {form.status}; only READY_FOR_PROCESSING is mapped", "status")
         if not form.line_items:
             raise error("the order has no line items", "lineItems")
         currency = form.summary.total_to_pay.currency
@@ -234,15 +252,18 @@ class OrderMapper:
         vat = context.vat_configurations.get(vat_country)
         if vat is None:
             raise error(f"no VAT configuration for country {vat_country!r}", path)
-        return MappingRun(form, context, currency, rate, vat_country, vat)
+        return MappingRun(
+            form, context, currency, rate, vat_country, vat, text_limits=self.text_limits
+        )
 
     def destination_country(self, form: CheckoutForm) -> tuple[str | None, str]:
         """Where the goods go (country code and its field path), for destination VAT."""
         delivery = form.delivery
         if delivery is not None:
-            point = delivery.pickup_point
-            if point is not None and point.address is not None and point.address.country_code:
-                return point.address.country_code, "delivery.pickupPoint.address.countryCode"
+            place = _complete(delivery.pickup_point.address) if delivery.pickup_point else None
+            country = _text(place.country_code) if place is not None else None
+            if country:
+                return country, "delivery.pickupPoint.address.countryCode"
             if delivery.address is not None:
                 return delivery.address.country_code, "delivery.address.countryCode"
         invoice = form.invoice.address if form.invoice else None
@@ -252,18 +273,23 @@ class OrderMapper:
         return (buyer.country_code if buyer else None), "buyer.address.countryCode"
 
     def status_id(self, run: MappingRun) -> Decimal:
-        """The new order's status."""
-        config = self.config
-        if run.form.is_one_fulfillment and config.one_fulfillment_status_id is not None:
-            return config.one_fulfillment_status_id
-        return config.status_id
+        """The new order's status; One Fulfillment orders never get the normal one."""
+        if run.form.is_one_fulfillment:
+            if self.config.one_fulfillment_status_id is None:
+                raise run.error("no one_fulfillment_status_id configured", "fulfillment.provider")
+            return self.config.one_fulfillment_status_id
+        return self.config.status_id
 
     def warehouse_id(self, run: MappingRun) -> int | None:
-        """The new order's warehouse (order property 1), if any."""
-        config = self.config
-        if run.form.is_one_fulfillment and config.one_fulfillment_warehouse_id is not None:
-            return config.one_fulfillment_warehouse_id
-        return config.warehouse_id
+        """The new order's warehouse (order property 1); One Fulfillment orders never get
+        the normal one."""
+        if run.form.is_one_fulfillment:
+            if self.config.one_fulfillment_warehouse_id is None:
+                raise run.error(
+                    "no one_fulfillment_warehouse_id configured", "fulfillment.provider"
+                )
+            return self.config.one_fulfillment_warehouse_id
+        return self.config.warehouse_id
 
     # --- contact and addresses -----------------------------------------------------
 
@@ -279,12 +305,14 @@ class OrderMapper:
         if per_buyer and not buyer.id.strip():
             raise run.error("the buyer has no id to key the contact by", "buyer.id")
         options: list[ContactOption] = []
-        email = _text(buyer.email)
+        email = run.text(buyer.email, _EMAIL, "buyer.email")
         if email:
             options.append(
                 ContactOption(ContactOptionType.EMAIL, ContactOptionSubType.PRIVATE, email)
             )
-        phone = _text(buyer.phone_number) or _text(recipient.phone_number if recipient else None)
+        phone = run.text(buyer.phone_number, _PHONE, "buyer.phoneNumber")
+        if not phone and recipient is not None:
+            phone = run.text(recipient.phone_number, _PHONE, "delivery.address.phoneNumber")
         if phone:
             options.append(
                 ContactOption(ContactOptionType.PHONE, ContactOptionSubType.PRIVATE, phone)
@@ -296,15 +324,29 @@ class OrderMapper:
             referrer_id=run.context.referrer_id,
             lang=self.config.language,
             external_id=buyer.id.strip() if per_buyer else None,
-            first_name=_text(buyer.first_name)
-            or _text(recipient.first_name if recipient else None),
-            last_name=_text(buyer.last_name) or _text(recipient.last_name if recipient else None),
+            first_name=run.text(buyer.first_name, _NAME, "buyer.firstName")
+            or run.text(
+                recipient.first_name if recipient else None,
+                _NAME,
+                "delivery.address.firstName",
+            ),
+            last_name=run.text(buyer.last_name, _NAME, "buyer.lastName")
+            or run.text(
+                recipient.last_name if recipient else None,
+                _NAME,
+                "delivery.address.lastName",
+            ),
             plenty_id=self.config.plenty_id,
             options=tuple(options),
         )
 
     def delivery_address(self, run: MappingRun) -> NewAddress | None:
-        """The delivery address, or ``None`` when the order has no delivery (digital goods)."""
+        """The delivery address; ``None`` when the billing address serves for delivery.
+
+        That is the case for orders without delivery (digital goods), silently,
+        and for a delivery with neither an address nor a pickup point (an empty
+        ``delivery`` object), with a ``DELIVERY_WITHOUT_ADDRESS`` warning.
+        """
         delivery = run.form.delivery
         if delivery is None:
             return None
@@ -312,6 +354,12 @@ class OrderMapper:
             return self.pickup_point_address(run, delivery.pickup_point, delivery.address)
         address = delivery.address
         if address is None:
+            run.warn(
+                WarningCode.DELIVERY_WITHOUT_ADDRESS,
+                "the delivery has no address and no pickup point; "
+                "the billing address is the delivery address",
+                "delivery.address",
+            )
             return None
         return self.address(
             run,
@@ -332,52 +380,71 @@ class OrderMapper:
         """A pickup point: the point's address, the recipient's name, the point id in ``address3``.
 
         ``address3`` is the line a warehouse prints under the street, so the
-        packer and the carrier see ``Paczkomat POZ08A``.
+        packer and the carrier see ``Paczkomat POZ08A``. A point whose address
+        is incomplete (no street, city or postal code) is never mixed with the
+        recipient's home address: the recipient's delivery address is used
+        whole, without the point's label, with a ``PICKUP_POINT_WITHOUT_ADDRESS``
+        warning; with no delivery address either, the form is refused.
         """
-        label = self.pickup_point_label(point)
-        place = point.address
-        if place is not None and place.street and place.city and place.zip_code:
-            street, town, postal_code = place.street, place.city, place.zip_code
-            country_code = place.country_code or (recipient.country_code if recipient else None)
-            path = "delivery.pickupPoint.address"
-        elif recipient is not None:
-            run.warn(
-                WarningCode.PICKUP_POINT_WITHOUT_ADDRESS,
-                f"pickup point {point.id} has no address; the delivery address was used",
+        place = _complete(point.address)
+        buyer = run.form.buyer
+        names = recipient if recipient is not None else buyer
+        phone = (recipient.phone_number if recipient else None) or buyer.phone_number
+        company = recipient.company_name if recipient else None
+        if place is not None:
+            return self.address(
+                run,
+                path="delivery.pickupPoint.address",
+                street=place.street,
+                town=place.city,
+                postal_code=place.zip_code,
+                # Allegro leaves the point's country out at times (allegro-api #2586).
+                country_code=_text(place.country_code)
+                or (recipient.country_code if recipient else None),
+                company=company,
+                first_name=names.first_name,
+                last_name=names.last_name,
+                phone=phone,
+                extra_line=self.pickup_point_label(point),
+            )
+        ident = _shown_id(point.id)
+        if recipient is None:
+            raise run.error(
+                f"pickup point {ident} has no complete address and the delivery has no address",
                 "delivery.pickupPoint.address",
             )
-            street, town, postal_code = recipient.street, recipient.city, recipient.zip_code
-            country_code, path = recipient.country_code, "delivery.address"
-        else:
-            raise run.error("the pickup point has no address", "delivery.pickupPoint.address")
-        buyer = run.form.buyer
+        run.warn(
+            WarningCode.PICKUP_POINT_WITHOUT_ADDRESS,
+            f"pickup point {ident} has no complete address; "
+            "the recipient's delivery address was used, the point is named in the comment",
+            "delivery.pickupPoint.address",
+        )
         return self.address(
             run,
-            path=path,
-            street=street,
-            town=town,
-            postal_code=postal_code,
-            country_code=country_code,
-            company=recipient.company_name if recipient else None,
-            first_name=recipient.first_name if recipient else buyer.first_name,
-            last_name=recipient.last_name if recipient else buyer.last_name,
-            phone=(recipient.phone_number if recipient else None) or buyer.phone_number,
-            extra_line=label,
+            path="delivery.address",
+            street=recipient.street,
+            town=recipient.city,
+            postal_code=recipient.zip_code,
+            country_code=recipient.country_code,
+            company=company,
+            first_name=recipient.first_name,
+            last_name=recipient.last_name,
+            phone=phone,
         )
 
     def pickup_point_label(self, point: PickupPoint) -> str | None:
         """How the point is printed: its name (``Paczkomat POZ08A``), plus its id if missing."""
-        name, ident = _text(point.name), _text(point.id)
+        name, ident = clean_text(point.name or ""), clean_text(point.id or "")
         if name and ident and ident not in name:
             return f"{name} {ident}"
-        return name or ident
+        return name or ident or None
 
     def billing_address(self, run: MappingRun, delivery: NewAddress | None) -> NewAddress:
         """The billing address.
 
         An invoice with an address gives the company (with its tax id as the VAT
         number) or the named person; otherwise billing is the delivery address,
-        or the buyer's own address when nothing is delivered.
+        or the buyer's own address when there is none (see :meth:`delivery_address`).
         """
         form = run.form
         invoice = form.invoice
@@ -436,13 +503,13 @@ class OrderMapper:
             return verified
         by_type: dict[str, str] = {}
         for company_id in company.ids or ():
-            value = _text(company_id.value)
+            value = clean_text(company_id.value)
             if value:
                 by_type.setdefault(str(company_id.type), value)
         for kind in self.tax_id_types:
             if kind in by_type:
                 return by_type[kind]
-        return _text(company.tax_id)
+        return clean_text(company.tax_id or "") or None
 
     def address(
         self,
@@ -462,33 +529,48 @@ class OrderMapper:
         postal_code_key: str = "zipCode",
     ) -> NewAddress:
         """Build an address: street split, company into ``name1``, names into
-        ``name2``/``name3``, VAT number, phone and e-mail as options."""
-        street = _required(run, street, f"{path}.street")
-        town = _required(run, town, f"{path}.city")
-        postal_code = _required(run, postal_code, f"{path}.{postal_code_key}")
+        ``name2``/``name3``, VAT number, phone and e-mail as options.
+
+        Every text is cleaned and cut to :attr:`text_limits` (``run.text``);
+        ``path`` is where the address is in the form.
+        """
+        street_path, postal_path = f"{path}.street", f"{path}.{postal_code_key}"
+        # The whole line is cut only where its three parts could not hold it, so
+        # the split never costs more than that and a long street keeps its number.
+        limits = run.text_limits
+        line_limit = (
+            limits[_STREET].max_length
+            + limits[_HOUSE_NUMBER].max_length
+            + limits[_ADDITIONAL].max_length
+            + 2
+        )
+        line = run.fit(street or "", _STREET, street_path, line_limit)
+        street = _required(run, line, street_path)
+        town = _required(run, run.text(town, _TOWN, f"{path}.city"), f"{path}.city")
+        postal_code = _required(run, run.text(postal_code, _POSTAL_CODE, postal_path), postal_path)
         parts = split_street(street)
         if parts.warning is not None:
             run.warn(parts.warning, "street kept whole: no house number found", f"{path}.street")
-        extra = ", ".join(line for line in (parts.additional, _text(extra_line)) if line)
+        extra = ", ".join(line for line in (parts.additional, extra_line) if line)
         options: list[AddressOption] = []
-        for kind, value in (
-            (AddressOptionType.VAT_NUMBER, vat_number),
-            (AddressOptionType.PHONE, phone),
-            (AddressOptionType.EMAIL, run.form.buyer.email),
+        for kind, field, value, source in (
+            (AddressOptionType.VAT_NUMBER, _VAT_NUMBER, vat_number, path),
+            (AddressOptionType.PHONE, _PHONE, phone, path),
+            (AddressOptionType.EMAIL, _EMAIL, run.form.buyer.email, "buyer.email"),
         ):
-            text = _text(value)
+            text = run.text(value, field, source) if value else None
             if text:
                 options.append(AddressOption(kind, text))
         return NewAddress(
             town=town,
             postal_code=postal_code,
             country_id=run.country_id(country_code, f"{path}.countryCode"),
-            address1=parts.street,
-            address2=parts.house_number,
-            address3=extra or None,
-            name1=_text(company),
-            name2=_text(first_name),
-            name3=_text(last_name),
+            address1=run.text(parts.street, _STREET, street_path) or street,
+            address2=run.text(parts.house_number, _HOUSE_NUMBER, street_path),
+            address3=run.text(extra, _ADDITIONAL, street_path) if extra else None,
+            name1=run.text(company, _NAME, path),
+            name2=run.text(first_name, _NAME, path),
+            name3=run.text(last_name, _NAME, path),
             options=tuple(options),
         )
 
@@ -566,7 +648,7 @@ class OrderMapper:
     ) -> NewOrderItem:
         """One line item: gross unit price from ``price`` (not ``originalPrice``)."""
         path = f"lineItems[{index}]"
-        quantity = _quantity(run, line.quantity, f"{path}.quantity")
+        quantity = _quantity(run, line.quantity, path)
         price = run.money(line.price, f"{path}.price")
         variation = self.variation_id(run, line)
         if variation is None:
@@ -589,7 +671,8 @@ class OrderMapper:
             run,
             type_id=type_id,
             quantity=quantity,
-            name=_text(line.offer.name) or f"Allegro offer {line.offer.id}",
+            name=run.text(line.offer.name, _ITEM_NAME, f"{path}.offer.name")
+            or clean_text(f"Allegro offer {line.offer.id}"),
             unit_gross=price,
             vat=vat,
             variation_id=variation,
@@ -626,10 +709,8 @@ class OrderMapper:
         for number, service in enumerate(services):
             path = f"lineItems[{index}].selectedAdditionalServices[{number}]"
             price = run.money(service.price, f"{path}.price") if service.price else Decimal(0)
-            quantity = _quantity(
-                run, 1 if service.quantity is None else service.quantity, f"{path}.quantity"
-            )
-            definition = _text(service.definition_id)
+            quantity = _quantity(run, 1 if service.quantity is None else service.quantity, path)
+            definition = clean_text(service.definition_id or "")
             variation = (
                 self.config.additional_service_variation_ids.get(definition) if definition else None
             )
@@ -640,7 +721,9 @@ class OrderMapper:
                     if variation is None
                     else OrderItemType.VARIATION,
                     quantity=quantity,
-                    name=_text(service.name) or definition or "Additional service",
+                    name=run.text(service.name, _ITEM_NAME, f"{path}.name")
+                    or run.text(definition, _ITEM_NAME, f"{path}.definitionId")
+                    or "Additional service",
                     unit_gross=price,
                     vat=vat,
                     variation_id=variation or 0,
@@ -662,12 +745,17 @@ class OrderMapper:
                 f"the deposit VAT field is not in VAT configuration {run.vat.id}",
                 f"{path}.deposit",
             )
-        name = _text(line.offer.name) or line.offer.id
+        name = clean_text(line.offer.name) or line.offer.id
         return self._item(
             run,
             type_id=OrderItemType.DEPOSIT,
-            quantity=_quantity(run, line.quantity, f"{path}.quantity"),
-            name=f"{self.config.deposit_item_name}: {name}",
+            quantity=_quantity(run, line.quantity, path),
+            name=run.text(
+                f"{self.config.deposit_item_name}: {name}",
+                _ITEM_NAME,
+                f"{path}.offer.name",
+            )
+            or name,
             unit_gross=price,
             vat=choice,
         )
@@ -903,34 +991,54 @@ class OrderMapper:
         return vat_id
 
     def comments(self, run: MappingRun) -> tuple[CommentDraft, ...]:
-        """One plain-text comment (one plentymarkets write) with :meth:`comment_lines`."""
+        """One plain-text comment (one plentymarkets write) with :meth:`comment_lines`.
+
+        Each line is cleaned to one line (:func:`clean_text`), so no line a
+        method returns can turn into several.
+        """
         lines = self.comment_lines(run)
+        if not "".join(lines).isprintable():  # a line with a break or a control in it
+            lines = [text for text in map(clean_text, lines) if text]
         return (CommentDraft("\n".join(lines)),) if lines else ()
 
     def comment_lines(self, run: MappingRun) -> list[str]:
         """The comment's lines, plain text: One Fulfillment, the buyer's message,
         delivery method, pickup point, Smart, invoice, EU VAT id, vouchers, the
-        seller's note. Never the buyer's PESEL."""
+        seller's note. Never the buyer's PESEL.
+
+        The buyer's message and the seller's note are quoted: each of their
+        lines starts with ``>``, which no line of the mapper's own does, so a
+        buyer cannot write a line that passes for the library's.
+        """
         form = run.form
         lines: list[str] = []
         if form.is_one_fulfillment:
             lines.append(
                 "Allegro One Fulfillment: Allegro's warehouse ships this order. Do not ship it."
             )
-        message = _text(form.message_to_seller)
+        message = run.lines(form.message_to_seller, _BUYER_MESSAGE, "messageToSeller")
         if message:
-            lines.append(f"Message from the buyer: {message}")
+            lines += ("Message from the buyer:", *_quoted(message))
         delivery = form.delivery
         if delivery is not None:
-            method = _text(delivery.method.name) if delivery.method else None
+            method = run.text(
+                delivery.method.name if delivery.method else None,
+                _COMMENT_DETAIL,
+                "delivery.method.name",
+            )
             if method:
                 lines.append(f"Delivery method: {method}")
             if delivery.pickup_point is not None:
-                point = delivery.pickup_point
+                point, path = delivery.pickup_point, "delivery.pickupPoint"
                 details = ", ".join(
-                    text for text in (_text(point.name), _text(point.description)) if text
+                    text
+                    for text in (
+                        run.text(point.name, _COMMENT_DETAIL, f"{path}.name"),
+                        run.text(point.description, _COMMENT_DETAIL, f"{path}.description"),
+                    )
+                    if text
                 )
-                ident = _text(point.id) or "?"
+                ident = run.text(point.id, _COMMENT_DETAIL, f"{path}.id") or "?"
                 lines.append(
                     f"Pickup point: {ident} ({details})" if details else f"Pickup point: {ident}"
                 )
@@ -953,15 +1061,38 @@ class OrderMapper:
                 )
                 status = f" ({voucher.status})" if voucher.status else ""
                 lines.append(f"Voucher {voucher.type}{status}{value} on line item {line.id}")
-        note = _text(form.note.text) if form.note else None
+        note = run.lines(form.note.text if form.note else None, _SELLER_NOTE, "note.text")
         if note:
-            lines.append(f"Seller's note: {note}")
+            lines += ("Seller's note:", *_quoted(note))
         return lines
 
 
+def _quoted(text: str) -> list[str]:
+    """Someone else's words, one ``>`` line each (empty lines included, so none is lost)."""
+    return [f"> {line}" if line else ">" for line in text.split("\n")]
+
+
+def _complete(place: PickupPointAddress | None) -> PickupPointAddress | None:
+    """``place`` if it has a street, city and postal code, else ``None``."""
+    if place is None:
+        return None
+    parts = (place.street, place.city, place.zip_code)
+    return place if all(part and clean_text(part) for part in parts) else None
+
+
+def _shown_id(ident: str | None) -> str:
+    # Ids go into warnings and errors; an id this odd is quoted, briefly.
+    text = clean_text(ident or "")
+    return text if text and len(text) <= 40 and text.isalnum() else repr(text[:40])
+
+
 def _quantity(run: MappingRun, value: int, path: str) -> int:
+    """``value`` if it is a sane quantity; ``path`` is its object's (errors add ``.quantity``)."""
     if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= _MAX_QUANTITY:
-        raise run.error(f"quantity {value!r} is not a whole number from 1 to {_MAX_QUANTITY}", path)
+        raise run.error(
+            f"quantity {value!r} is not a whole number from 1 to {_MAX_QUANTITY}",
+            f"{path}.quantity",
+        )
     return value
 
 

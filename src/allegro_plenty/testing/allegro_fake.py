@@ -739,14 +739,23 @@ class FakeAllegro(FakeService):
     ) -> str:
         """The buyer pays a surcharge (dopłata): a payment of its own in ``surcharges``.
 
-        ``summary.totalToPay`` grows by it, and the journal gets another
-        ``READY_FOR_PROCESSING`` for the same form (allegro-api #2087, #2573).
+        A surcharge pays for a change in the form, here a dearer delivery:
+        ``delivery.cost`` and ``summary.totalToPay`` grow by it, so the total is
+        still ``payment.paidAmount`` plus the surcharges (allegro-api #1103).
+        The journal gets another ``READY_FOR_PROCESSING`` for the same form
+        (allegro-api #2087, #2573). A form without delivery has nothing a
+        surcharge could pay for: ``ValueError``.
         """
         with self.lock:
             stored = self._stored(form_id)
             data = stored.data
             total = data["summary"]["totalToPay"]
             value = Decimal(str(amount))
+            delivery = data.get("delivery")
+            if not delivery:
+                raise ValueError(f"form {form_id} has no delivery for a surcharge to pay for")
+            cost = Decimal(delivery["cost"]["amount"]) if delivery.get("cost") else Decimal(0)
+            delivery["cost"] = money(cost + value, total["currency"])
             sid = surcharge_id or str(uuid.UUID(int=self._rng.getrandbits(128)))
             data["surcharges"].append(
                 {

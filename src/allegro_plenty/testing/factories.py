@@ -9,8 +9,9 @@ Checkout forms come out as JSON, exactly as Allegro sends them, ready for
 
 Everything is deterministic for a given ``seed``. Amounts are consistent the
 way Allegro's are: ``summary.totalToPay`` is the line items (price x quantity),
-their deposits and additional services, and delivery; with surcharges it
-equals ``payment.paidAmount`` plus every surcharge's ``paidAmount``.
+their deposits and additional services, and delivery, and it equals
+``payment.paidAmount`` plus every surcharge's ``paidAmount`` (a surcharge pays
+for a change already in the form, here a dearer delivery).
 """
 
 from __future__ import annotations
@@ -210,7 +211,10 @@ def checkout_form(
         deposit: The first line item carries a deposit (kaucja) per unit.
         additional_service: The first line item has a paid additional service.
         surcharges: Amounts of paid surcharges (dopłaty); each is a payment of
-            its own and adds to ``summary.totalToPay``.
+            its own for a change already in the form, as on Allegro: here the
+            delivery became dearer by it, so ``delivery.cost`` and
+            ``summary.totalToPay`` include it and ``payment.paidAmount`` does
+            not (allegro-api #1103, #2573).
         payment_type: ``ONLINE``, ``CASH_ON_DELIVERY``, ``WIRE_TRANSFER`` ...;
             COD forms have no ``paidAmount``.
         provider: ``SELLER`` or ``ALLEGRO`` (One Fulfillment).
@@ -227,6 +231,10 @@ def checkout_form(
         raise ValueError("delivery must be 'courier', 'parcel_locker' or 'pickup'")
     if items < 1:
         raise ValueError("a checkout form has at least one line item")
+    surcharge_values = [Decimal(str(amount)) for amount in surcharges]
+    if not all(v.is_finite() and v > 0 and v == v.quantize(CENT) for v in surcharge_values):
+        raise ValueError(f"surcharges must be positive amounts in cents, not {surcharges!r}")
+    surcharged = sum(surcharge_values, Decimal(0))
     land = COUNTRIES[country]
     rng = random.Random(f"{country}:{seed}")
     currency = land.currency
@@ -307,11 +315,12 @@ def checkout_form(
     }
     if delivery == "pickup":
         delivery_part["method"] = {"id": _uuid(rng), "name": "Odbiór osobisty"}
-        delivery_part["cost"] = _money(Decimal(0), currency)
+        delivery_part["cost"] = _money(surcharged, currency)
+        total += surcharged
     else:
         cost = _price(Decimal("12.99") if delivery == "courier" else Decimal("9.99"), land)
-        delivery_part["cost"] = _money(cost, currency)
-        total += cost
+        delivery_part["cost"] = _money(cost + surcharged, currency)
+        total += cost + surcharged
         if delivery == "courier":
             delivery_part["method"] = {"id": _uuid(rng), "name": "Allegro Kurier DPD"}
         else:
@@ -355,11 +364,10 @@ def checkout_form(
     if status == "READY_FOR_PROCESSING":
         payment["finishedAt"] = format_allegro_datetime(when + timedelta(minutes=2))
     if paid:
-        payment["paidAmount"] = _money(total, currency)
+        payment["paidAmount"] = _money(total - surcharged, currency)
 
     surcharge_parts = []
-    for index, amount in enumerate(surcharges):
-        value = Decimal(str(amount))
+    for index, value in enumerate(surcharge_values):
         surcharge_parts.append(
             {
                 "id": _uuid(rng),
@@ -369,7 +377,6 @@ def checkout_form(
                 "paidAmount": _money(value, currency),
             }
         )
-        total += value
 
     buyer: dict[str, Any] = {
         "id": buyer_id,
