@@ -1,0 +1,128 @@
+"""Logic written once, run by a sync and by an async driver.
+
+A *plan* is a generator that yields :class:`Call` effects ("call this method of
+that resource with these arguments") and receives each call's result, or has
+the call's exception thrown into it at the ``yield``. It does no I/O itself.
+A driver owns the resources and performs the calls: :class:`SyncDriver` calls
+them, :class:`AsyncDriver` awaits them. Resources come in twins with the same
+method names (``PlentyClient`` and ``AsyncPlentyClient``, a ledger and its
+async adapter, an engine and its async engine), so one plan serves both.
+
+Plans compose with ``yield from``::
+
+    def orders_of(form_id: str) -> Plan[list[Order]]:
+        found = yield from call("plenty", "find_orders_by_external_id", form_id)
+        return [order for order in found if order.type_id == 1]
+
+Only :class:`Exception` is thrown into a plan, so it can look up instead of
+re-posting after a failed write. Cancellation and other ``BaseException``
+close the plan (its ``finally`` blocks run) and reach the driver's caller.
+This is the pattern of ``_http/engine.py`` one level up: there one exchange is
+a generator of sends and sleeps; here a composite call, an importer run or a
+procedure is a generator of calls.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Generator, Mapping
+from typing import Any, TypeVar
+
+import attrs
+
+__all__ = ["AsyncDriver", "Call", "Plan", "SyncDriver", "call"]
+
+T = TypeVar("T")
+
+
+@attrs.frozen
+class Call:
+    """One effect: call ``method`` of the resource named ``target``."""
+
+    target: str
+    method: str
+    args: tuple[Any, ...] = ()
+    kwargs: Mapping[str, Any] = attrs.field(factory=dict)
+
+    def __repr__(self) -> str:
+        # Arguments may hold personal data or secrets: name the call only.
+        return f"Call({self.target}.{self.method})"
+
+
+Plan = Generator[Call, Any, T]
+"""A generator yielding :class:`Call` effects and returning ``T``."""
+
+
+def call(target: str, method: str, *args: Any, **kwargs: Any) -> Plan[Any]:
+    """A plan of one call: ``result = yield from call("ledger", "binding", account, form_id)``."""
+    return (yield Call(target, method, args, kwargs))
+
+
+class _Driver:
+    def __init__(self, resources: Mapping[str, object]) -> None:
+        self.resources = dict(resources)
+
+    def _method(self, effect: Call) -> Any:
+        try:
+            resource = self.resources[effect.target]
+        except KeyError:
+            raise LookupError(f"no resource named {effect.target!r} to run {effect!r}") from None
+        return getattr(resource, effect.method)
+
+
+def _advance(plan: Plan[T], value: Any, error: Exception | None) -> Call:
+    """The plan's next effect; ``StopIteration`` carries its result."""
+    return plan.send(value) if error is None else plan.throw(error)
+
+
+class SyncDriver(_Driver):
+    """Runs plans by calling the resources' methods.
+
+    Args:
+        resources: The resources by the names plans use (``"plenty"``, ``"ledger"`` ...).
+    """
+
+    def drive(self, plan: Plan[T]) -> T:
+        """Run ``plan`` to its end and return what it returns."""
+        value: Any = None
+        error: Exception | None = None
+        try:
+            while True:
+                try:
+                    effect = _advance(plan, value, error)
+                except StopIteration as stop:
+                    return stop.value  # type: ignore[no-any-return]
+                try:
+                    value, error = self._method(effect)(*effect.args, **effect.kwargs), None
+                except Exception as exc:  # the plan decides: handle it or let it rise
+                    value, error = None, exc
+        finally:
+            plan.close()
+
+
+class AsyncDriver(_Driver):
+    """Runs plans by awaiting the resources' methods (plain methods are called).
+
+    Args:
+        resources: The resources by the names plans use.
+    """
+
+    async def drive(self, plan: Plan[T]) -> T:
+        """Run ``plan`` to its end and return what it returns."""
+        value: Any = None
+        error: Exception | None = None
+        try:
+            while True:
+                try:
+                    effect = _advance(plan, value, error)
+                except StopIteration as stop:
+                    return stop.value  # type: ignore[no-any-return]
+                try:
+                    value = self._method(effect)(*effect.args, **effect.kwargs)
+                    if inspect.isawaitable(value):
+                        value = await value
+                    error = None
+                except Exception as exc:
+                    value, error = None, exc
+        finally:
+            plan.close()
