@@ -19,7 +19,6 @@ import httpx
 import pytest
 
 from allegro_plenty.allegro import endpoints as ep
-from allegro_plenty.allegro import models
 from allegro_plenty.allegro.models import (
     CheckoutFormFilter,
     CheckoutFormSort,
@@ -38,6 +37,7 @@ from allegro_plenty.allegro.models import (
     RefundStatus,
     RefundSurcharge,
     RefundValue,
+    checkout_form_filter,
 )
 from allegro_plenty.errors import (
     InvalidRequestError,
@@ -587,7 +587,7 @@ def test_the_negative_control_the_spec_catches_what_the_checks_refuse(
         return cls(value)  # what the library did before: any string became a pseudo-member
 
     monkeypatch.setattr(ep, "known", anything)
-    monkeypatch.setattr(models, "known", anything)
+    monkeypatch.setattr(checkout_form_filter, "known", anything)
     sent: list[httpx.Request] = []
 
     def record(request: httpx.Request) -> httpx.Response:

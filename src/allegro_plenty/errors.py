@@ -1,10 +1,14 @@
-"""The exception hierarchy.
+"""The exception hierarchy: every public exception of the library lives here.
 
 Everything the library raises on purpose derives from :class:`AllegroPlentyError`.
 HTTP failures split into connection failures (:class:`APIConnectionError`,
 :class:`APITimeoutError`), responses with an error status (:class:`APIStatusError`
 and one subclass per meaningful status) and responses whose body does not fit
 the model (:class:`ResponseValidationError`).
+
+Every error answers :attr:`AllegroPlentyError.may_have_taken_effect`: whether the
+write that failed with it may have been applied all the same. After a failed
+write, look the result up when it says ``True`` instead of sending the write again.
 
 No exception text, attribute or URL carries a secret: URLs are redacted and
 server messages that echo a token (Allegro's ``invalid_grant`` does) are
@@ -26,23 +30,39 @@ __all__ = [
     "AllegroPlentyError",
     "AuthenticationError",
     "BadRequestError",
+    "BindingConflictError",
+    "BudgetExhaustedError",
+    "ClaimLostError",
+    "ConfigurationError",
     "ConflictError",
+    "CursorConflictError",
+    "DamagedTokenFileError",
     "DeviceFlowError",
     "ErrorItem",
     "InternalServerError",
     "InvalidRequestError",
+    "LedgerBusyError",
+    "LedgerError",
+    "LedgerInputError",
+    "LedgerSchemaError",
+    "LedgerStorageError",
+    "LockTimeoutError",
     "MappingError",
     "ModelValidationError",
     "NotConnectedError",
     "NotFoundError",
+    "NotInLedgerError",
     "OAuthError",
     "PagingError",
     "PermissionDeniedError",
     "RateLimitError",
+    "ReferenceDataError",
     "RefundNotFoundError",
     "ResponseValidationError",
     "SecretTooShortError",
     "StaleRevisionError",
+    "TokenSaveError",
+    "TokenStorageError",
     "TooManySessionsError",
     "UnprocessableEntityError",
 ]
@@ -50,6 +70,24 @@ __all__ = [
 
 class AllegroPlentyError(Exception):
     """Base class of every exception this library raises on purpose."""
+
+    @property
+    def may_have_taken_effect(self) -> bool:
+        """Whether the write that failed with this error may have been applied anyway.
+
+        ``False`` means certainly not: the request never reached the service
+        (refused while it was built, no connection, no token) or the service
+        refused it with a 4xx, 429 included. ``True`` means it may have: the
+        connection failed after sending began (a timeout, a reset, a broken
+        answer), the service answered 5xx, or it answered 2xx with a body that
+        does not fit. After ``True``, look the result up (an order by its
+        external id, a waybill among the shipments) before sending the write
+        again; never re-send it blindly.
+
+        Errors that do not come from an exchange with a service (the ledger, the
+        mapping, configuration, token storage) answer ``False``.
+        """
+        return False
 
 
 @attrs.frozen
@@ -82,6 +120,10 @@ class APIError(AllegroPlentyError):
         method: The HTTP method.
         url: The request URL with secrets redacted.
         operation: The library's name for the call (``"get_checkout_form"``).
+        earlier_attempt_may_have_taken_effect: An earlier attempt of the same
+            call, since retried, failed in a way that may have applied it (a
+            timeout, a 5xx): then :attr:`may_have_taken_effect` is ``True``
+            whatever this last attempt's failure says.
     """
 
     def __init__(
@@ -99,6 +141,16 @@ class APIError(AllegroPlentyError):
         self.method = method
         self.url = url
         self.operation = operation
+        self.earlier_attempt_may_have_taken_effect = False
+
+    @property
+    def may_have_taken_effect(self) -> bool:
+        """See :attr:`AllegroPlentyError.may_have_taken_effect`."""
+        return self.earlier_attempt_may_have_taken_effect or self._attempt_may_have_taken_effect()
+
+    def _attempt_may_have_taken_effect(self) -> bool:
+        # What this attempt's failure alone says; nothing proves a bare APIError harmless.
+        return True
 
 
 class APIConnectionError(APIError):
@@ -111,6 +163,9 @@ class APIConnectionError(APIError):
     def __init__(self, message: str, *, request_sent: bool, **kwargs: Any) -> None:
         super().__init__(message, **kwargs)
         self.request_sent = request_sent
+
+    def _attempt_may_have_taken_effect(self) -> bool:
+        return self.request_sent
 
 
 class APITimeoutError(APIConnectionError):
@@ -150,6 +205,11 @@ class APIStatusError(APIError):
     def codes(self) -> tuple[str, ...]:
         """The ``code`` of every error item that has one."""
         return tuple(e.code for e in self.errors if e.code)
+
+    def _attempt_may_have_taken_effect(self) -> bool:
+        # A 4xx (429 included) is a refusal before processing; anything else (a 5xx,
+        # a redirect the client does not follow) leaves the outcome open.
+        return not _is_client_error(self.status_code)
 
 
 class BadRequestError(APIStatusError):
@@ -218,6 +278,9 @@ class InternalServerError(APIStatusError):
 class ResponseValidationError(APIError):
     """A 2xx response whose body is not JSON or does not fit the model.
 
+    The service accepted the call: a write that raises this took effect (so
+    :attr:`may_have_taken_effect` is ``True``).
+
     Attributes:
         field_path: Where in the body the mismatch is (``lineItems[0].price.amount``).
         request_id: The service's request id.
@@ -238,6 +301,7 @@ class OAuthError(AllegroPlentyError):
         error: The OAuth error code (``invalid_grant``, ``access_denied`` ...).
         description: The server's description, with any token scrubbed.
         status_code: The HTTP status.
+        earlier_attempt_may_have_taken_effect: As for :class:`APIError`.
     """
 
     def __init__(self, error: str, description: str | None, status_code: int) -> None:
@@ -246,6 +310,16 @@ class OAuthError(AllegroPlentyError):
         self.error = error
         self.description = description
         self.status_code = status_code
+        self.earlier_attempt_may_have_taken_effect = False
+
+    @property
+    def may_have_taken_effect(self) -> bool:
+        """``False`` for the 4xx refusals OAuth errors are (see the base class)."""
+        return self.earlier_attempt_may_have_taken_effect or not _is_client_error(self.status_code)
+
+
+def _is_client_error(status: int) -> bool:
+    return 400 <= status < 500
 
 
 class DeviceFlowError(OAuthError):
@@ -337,6 +411,34 @@ class InvalidRequestError(AllegroPlentyError, ValueError):
         return InvalidRequestError(self.reason, field=field, value=self.value)
 
 
+class ReferenceDataError(AllegroPlentyError, LookupError):
+    """The system has no such country, currency or other reference entry."""
+
+
+class BudgetExhaustedError(AllegroPlentyError):
+    """A call would have to wait longer than :attr:`~allegro_plenty.PlentyBudget.max_wait`.
+
+    Usually the daily limit is down to its reserve; run again after
+    :attr:`wait` seconds. Nothing was sent.
+
+    Attributes:
+        scope: The limit that is used up (see :class:`~allegro_plenty.RateLimit`).
+        kind: ``"read"`` or ``"write"``.
+        operation: The call that was refused.
+        wait: Seconds until the limit allows the call.
+    """
+
+    def __init__(self, *, scope: str, kind: str, operation: str, wait: float) -> None:
+        super().__init__(
+            f"{operation}: the plentymarkets {scope} {kind} limit allows the next call "
+            f"in {wait:.0f} s, longer than the budget's max_wait"
+        )
+        self.scope = scope
+        self.kind = kind
+        self.operation = operation
+        self.wait = wait
+
+
 class RefundNotFoundError(AllegroPlentyError):
     """Allegro lists no refund with this id (for this seller).
 
@@ -347,6 +449,10 @@ class RefundNotFoundError(AllegroPlentyError):
     def __init__(self, refund_id: str) -> None:
         super().__init__(f"Allegro lists no refund with id {refund_id!r} for this account")
         self.refund_id = refund_id
+
+
+class LockTimeoutError(AllegroPlentyError):
+    """A token lock was not acquired in time (another worker holds it)."""
 
 
 class TokenStorageError(AllegroPlentyError):
@@ -383,9 +489,6 @@ class TokenSaveError(TokenStorageError):
     and saves it on every later use until a save succeeds. Fix the storage
     while the process runs and the account keeps working without reconnecting.
     """
-
-
-__all__ += ["DamagedTokenFileError", "TokenSaveError", "TokenStorageError"]
 
 
 # --- the import ledger and accounts -----------------------------------------------------
@@ -491,20 +594,6 @@ class CursorConflictError(LedgerError):
 
 class NotInLedgerError(LedgerError, LookupError):
     """The ledger holds no record of what the call names (an unbound form, no failure)."""
-
-
-__all__ += [
-    "BindingConflictError",
-    "ClaimLostError",
-    "ConfigurationError",
-    "CursorConflictError",
-    "LedgerBusyError",
-    "LedgerError",
-    "LedgerInputError",
-    "LedgerSchemaError",
-    "LedgerStorageError",
-    "NotInLedgerError",
-]
 
 
 class ModelValidationError(AllegroPlentyError, ValueError):

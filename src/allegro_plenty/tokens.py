@@ -50,7 +50,8 @@ __all__ = [
     "TokenStore",
 ]
 
-from .errors import AllegroPlentyError, DamagedTokenFileError, TokenSaveError, TokenStorageError
+# The errors live in errors.py; importing them from here keeps working.
+from .errors import DamagedTokenFileError, LockTimeoutError, TokenSaveError, TokenStorageError
 
 
 def _utcnow() -> datetime:
@@ -114,10 +115,6 @@ class Token:
             refresh_token=data.get("refresh_token"),
             scope=data.get("scope"),
         )
-
-
-class LockTimeoutError(AllegroPlentyError):
-    """A token lock was not acquired in time (another worker holds it)."""
 
 
 class TokenLock(Protocol):

@@ -23,9 +23,10 @@ import httpx
 
 from ..errors import (
     APIConnectionError,
+    APIError,
     APITimeoutError,
+    OAuthError,
     ResponseValidationError,
-    TooManySessionsError,
 )
 from .operation import BodyMismatch, Operation
 from .redact import redact_url, scrub
@@ -54,7 +55,19 @@ class Service(Protocol):
         ...
 
     def error_for(self, response: httpx.Response, operation: Operation[Any], url: str) -> Exception:
-        """The exception for a non-2xx answer (``url`` is already redacted)."""
+        """The exception for a non-2xx answer (``url`` is already redacted).
+
+        Called when the operation's own :attr:`~Operation.read_error` gives none.
+        """
+        ...
+
+    def may_retry(self, error: Exception) -> bool:
+        """Whether re-sending after ``error`` can help at all.
+
+        The retry policy and the operation's retry class decide whether to
+        re-send; ``False`` here vetoes it for failures the service knows waiting
+        does not cure (plentymarkets' session limit answers 429 too).
+        """
         ...
 
     def before_send(self, operation: Operation[Any]) -> float:
@@ -143,7 +156,7 @@ def _exchange(cfg: EngineConfig, op: Operation[T]) -> Generator[_Action, _Outcom
         assert isinstance(first, str)
         token = first
     attempt = throttled = 0
-    renewed = False
+    renewed = applied_before = False
     while True:
         while (wait := service.before_send(op)) > 0:
             yield _Sleep(wait)
@@ -185,7 +198,7 @@ def _exchange(cfg: EngineConfig, op: Operation[T]) -> Generator[_Action, _Outcom
                     token = fresh
                     continue
             sent_secrets = op.secrets if token is None else (*op.secrets, token)
-            error = service.error_for(outcome, attrs.evolve(op, secrets=sent_secrets), url)
+            error = _error_for(service, outcome, attrs.evolve(op, secrets=sent_secrets), url)
         else:
             log.debug("%s %s %s failed: %r", service.name, op.method, url, outcome)
             error = _connection_error(service.name, op, url, outcome)
@@ -193,10 +206,13 @@ def _exchange(cfg: EngineConfig, op: Operation[T]) -> Generator[_Action, _Outcom
         if (
             attempt >= policy.max_retries
             or not policy.may_retry(op.retry, outcome)
-            # plenty's session limit answers 429 too, but waiting does not help.
-            or isinstance(error, TooManySessionsError)
+            or not service.may_retry(error)
         ):
+            if applied_before and isinstance(error, APIError | OAuthError):
+                error.earlier_attempt_may_have_taken_effect = True
             raise error
+        # Retried: whether this attempt may have been applied outlives its error.
+        applied_before = applied_before or getattr(error, "may_have_taken_effect", True)
         if isinstance(outcome, httpx.Response):
             retry_after = parse_retry_after(outcome.headers, cfg.clock())
             if outcome.status_code == 429 and retry_after is None:
@@ -216,6 +232,13 @@ def _exchange(cfg: EngineConfig, op: Operation[T]) -> Generator[_Action, _Outcom
         if cfg.on_retry is not None:
             cfg.on_retry(event)
         yield _Sleep(delay)
+
+
+def _error_for(
+    service: Service, response: httpx.Response, op: Operation[Any], url: str
+) -> Exception:
+    own = op.read_error(response, op.secrets) if op.read_error is not None else None
+    return own if own is not None else service.error_for(response, op, url)
 
 
 def _connection_error(

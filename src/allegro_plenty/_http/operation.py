@@ -22,6 +22,7 @@ from ..errors import APIStatusError, InvalidRequestError
 
 __all__ = [
     "BodyMismatch",
+    "ErrorReader",
     "Operation",
     "Retry",
     "no_content",
@@ -60,6 +61,8 @@ class BodyMismatch(Exception):
 
 
 Parser = Callable[[httpx.Response, cattrs.Converter], T]
+ErrorReader = Callable[[httpx.Response, tuple[str, ...]], Exception | None]
+"""Reads an error answer into an exception, or gives ``None`` for "not mine"."""
 
 
 @attrs.frozen
@@ -81,8 +84,11 @@ class Operation(Generic[T]):
         authenticated: Whether the call carries the bearer token.
         required_scope: The OAuth scope the call needs (named in 403 errors).
         secrets: Values to scrub from error texts (a refresh token sent in a form).
-        oauth: The endpoint is an OAuth token or device endpoint, whose errors
-            are ``{"error", "error_description"}`` and become OAuthError.
+        read_error: Reads this call's error answers before the service does, for
+            endpoints that answer errors their own way (Allegro's OAuth
+            endpoints answer ``{"error", "error_description"}``). Given the
+            response and every secret the request carried; ``None`` leaves the
+            answer to the service's :meth:`~.engine.Service.error_for`.
         status_errors: Exception classes for specific statuses, overriding the
             default per-status class (Allegro's 409 on a fulfillment PUT is a
             StaleRevisionError).
@@ -100,7 +106,7 @@ class Operation(Generic[T]):
     authenticated: bool = True
     required_scope: str | None = None
     secrets: tuple[str, ...] = attrs.field(default=(), repr=False)
-    oauth: bool = False
+    read_error: ErrorReader | None = None
     status_errors: Mapping[int, type[APIStatusError]] = attrs.field(factory=dict)
 
     @property

@@ -64,6 +64,9 @@ def _text(value: object) -> str | None:
 def oauth_error(response: httpx.Response, secrets: tuple[str, ...]) -> OAuthError | None:
     """The OAuthError for a token-endpoint refusal, or ``None`` if it is not one.
 
+    The :attr:`~allegro_plenty._http.operation.Operation.read_error` of the
+    OAuth token and device operations.
+
     Allegro's ``invalid_grant`` description quotes the refresh token it refused,
     so every secret of the request is scrubbed from the description.
     """
@@ -96,12 +99,12 @@ class AllegroService:
     def after_response(self, operation: Operation[Any], response: httpx.Response) -> None:
         """Nothing to record."""
 
+    def may_retry(self, error: Exception) -> bool:
+        """No veto: the retry policy decides alone."""
+        return True
+
     def error_for(self, response: httpx.Response, operation: Operation[Any], url: str) -> Exception:
-        """OAuthError for token-endpoint refusals, else the status's APIStatusError."""
-        if operation.oauth:
-            refused = oauth_error(response, operation.secrets)
-            if refused is not None:
-                return refused
+        """The status's APIStatusError (OAuth endpoints read theirs with :func:`oauth_error`)."""
         body = _body(response, operation.secrets)
         items = error_items(body)
         extra: dict[str, Any] = {}

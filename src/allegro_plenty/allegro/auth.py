@@ -30,6 +30,7 @@ from .._http.redact import require_scrubbable
 from .._http.retry import RetryPolicy
 from ..errors import DeviceFlowError, OAuthError
 from ..tokens import Token
+from ._service import oauth_error
 
 __all__ = [
     "ORDERS_READ",
@@ -255,7 +256,7 @@ def device_authorization_operation(
         headers={"Authorization": app.basic_auth, "Accept": "application/json"},
         authenticated=False,
         secrets=(app.client_secret, app.basic_auth),
-        oauth=True,
+        read_error=oauth_error,
     )
 
 
@@ -282,7 +283,7 @@ def token_operation(
         headers={"Authorization": app.basic_auth, "Accept": "application/json"},
         authenticated=False,
         secrets=(app.client_secret, app.basic_auth, *secret_values),
-        oauth=True,
+        read_error=oauth_error,
     )
 
 

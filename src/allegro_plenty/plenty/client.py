@@ -26,7 +26,7 @@ from .._http.operation import Operation
 from .._http.redact import require_scrubbable
 from .._http.retry import RetryEvent, RetryPolicy
 from .._version import __version__
-from ..errors import AllegroPlentyError, APIError
+from ..errors import APIError, ReferenceDataError
 from ..tokens import MemoryTokenStore, Token, TokenStore
 from . import endpoints as ep
 from ._service import PlentyService
@@ -87,10 +87,6 @@ USER_AGENT = f"allegro-plenty/{__version__} (+https://pypi.org/project/allegro-p
 
 _PROCESS_STORE = MemoryTokenStore()
 """Shared by every client of this process that is given no token store: one login per user."""
-
-
-class ReferenceDataError(AllegroPlentyError, LookupError):
-    """The system has no such country, currency or other reference entry."""
 
 
 def _utcnow() -> datetime:
