@@ -8,9 +8,11 @@ The public names are re-exported here; submodules hold the details:
 services for tests; not imported here).
 """
 
+from ._client import DEFAULT_TIMEOUT, USER_AGENT
 from ._convert import OpenEnum, parse_model
 from ._http.operation import Retry
 from ._http.retry import RetryEvent, RetryPolicy
+from ._plan import Walk
 from ._version import __version__
 from .allegro import PRODUCTION as ALLEGRO_PRODUCTION
 from .allegro import SANDBOX as ALLEGRO_SANDBOX
@@ -21,6 +23,8 @@ from .allegro import (
     AllegroOAuth,
     AsyncAllegroClient,
     AsyncAllegroOAuth,
+    CheckoutFormWalk,
+    OrderEventWalk,
     parse_checkout_form,
 )
 from .allegro import models as allegro_models
@@ -70,12 +74,15 @@ from .mapping import (
 from .plenty import (
     AsyncPlentyClient,
     BudgetExhaustedError,
+    OrderFilter,
+    OrderWalk,
     PlentyBudget,
     PlentyClient,
     PlentyCredentials,
     PlentyThrottle,
     RateLimit,
     ReferenceDataError,
+    StatusHistoryWalk,
 )
 from .plenty import models as plenty_models
 from .tokens import (
@@ -91,7 +98,9 @@ __all__ = [
     "ALLEGRO_PRODUCTION",
     "ALLEGRO_SANDBOX",
     "DEFAULT_FULFILLMENT_STATUSES",
+    "DEFAULT_TIMEOUT",
     "TEXT_LIMITS",
+    "USER_AGENT",
     "APIConnectionError",
     "APIError",
     "APIStatusError",
@@ -107,6 +116,7 @@ __all__ = [
     "AuthenticationError",
     "BadRequestError",
     "BudgetExhaustedError",
+    "CheckoutFormWalk",
     "ConflictError",
     "CurrencyPolicy",
     "DeviceFlowError",
@@ -125,7 +135,10 @@ __all__ = [
     "OAuthError",
     "OpenEnum",
     "OrderDraft",
+    "OrderEventWalk",
+    "OrderFilter",
     "OrderMapper",
+    "OrderWalk",
     "PagingError",
     "PermissionDeniedError",
     "PlentyBudget",
@@ -144,6 +157,7 @@ __all__ = [
     "SkipReason",
     "SkippedOrder",
     "StaleRevisionError",
+    "StatusHistoryWalk",
     "TextField",
     "TextLimit",
     "Token",
@@ -152,6 +166,7 @@ __all__ = [
     "TooManySessionsError",
     "UnprocessableEntityError",
     "VatPolicy",
+    "Walk",
     "__version__",
     "allegro_models",
     "clean_text",

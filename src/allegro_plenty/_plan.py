@@ -24,15 +24,30 @@ procedure is a generator of calls.
 
 from __future__ import annotations
 
+import asyncio
 import inspect
-from collections.abc import Generator, Mapping
-from typing import Any, TypeVar
+from collections.abc import Callable, Coroutine, Generator, Mapping, Sequence
+from typing import Any, Protocol, TypeVar
 
 import attrs
 
-__all__ = ["AsyncDriver", "Call", "Plan", "SyncDriver", "call"]
+from ._http.operation import Operation
+
+__all__ = [
+    "AsyncDriver",
+    "Call",
+    "InWorkerThreads",
+    "Plan",
+    "SyncDriver",
+    "Walk",
+    "call",
+    "collect",
+    "next_page",
+]
 
 T = TypeVar("T")
+P = TypeVar("P")
+T_co = TypeVar("T_co", covariant=True)
 
 
 @attrs.frozen
@@ -56,6 +71,69 @@ Plan = Generator[Call, Any, T]
 def call(target: str, method: str, *args: Any, **kwargs: Any) -> Plan[Any]:
     """A plan of one call: ``result = yield from call("ledger", "binding", account, form_id)``."""
     return (yield Call(target, method, args, kwargs))
+
+
+class Walk(Protocol[P, T_co]):
+    """A paged list walked as an I/O-free state machine.
+
+    The walk says which request to send next and digests the answer; whoever
+    sends it (a sync or an async client, a plan) holds no paging logic. Walks
+    of :mod:`allegro_plenty.allegro` and :mod:`allegro_plenty.plenty` also have
+    a JSON-safe ``cursor`` to resume them from, in another process if need be.
+    """
+
+    def next_operation(self) -> Operation[P] | None:
+        """The next request to send, or ``None`` when the walk is over."""
+        ...
+
+    def feed(self, page: P) -> Sequence[T_co]:
+        """Digest the answer to the last operation; return the items to hand out."""
+        ...
+
+
+def next_page(walk: Walk[P, T], target: str, method: str = "send") -> Plan[Sequence[T] | None]:
+    """A plan reading one page of ``walk`` through ``target.method(operation)``.
+
+    Returns the page's new items, or ``None`` when the walk is over. A plan that
+    stores ``walk.cursor`` after handling each page can be resumed from there::
+
+        while (forms := (yield from next_page(walk, "allegro"))) is not None:
+            ...  # handle the forms
+            yield from call("ledger", "save_cursor", account, "forms", walk.cursor)
+    """
+    operation = walk.next_operation()
+    if operation is None:
+        return None
+    return walk.feed((yield Call(target, method, (operation,))))
+
+
+def collect(walk: Walk[P, T], target: str, method: str = "send") -> Plan[list[T]]:
+    """A plan reading every page of ``walk``; returns all its items."""
+    items: list[T] = []
+    while (page := (yield from next_page(walk, target, method))) is not None:
+        items.extend(page)
+    return items
+
+
+class InWorkerThreads:
+    """A blocking resource seen by the async driver: each method runs in a worker thread.
+
+    The event loop never waits on a disk or a lock (token stores, SQLite).
+    """
+
+    def __init__(self, resource: object) -> None:
+        self._resource = resource
+
+    def __repr__(self) -> str:
+        return f"InWorkerThreads({self._resource!r})"
+
+    def __getattr__(self, name: str) -> Callable[..., Coroutine[Any, Any, Any]]:
+        method = getattr(self._resource, name)
+
+        async def in_thread(*args: Any, **kwargs: Any) -> Any:
+            return await asyncio.to_thread(method, *args, **kwargs)
+
+        return in_thread
 
 
 class _Driver:
