@@ -25,9 +25,10 @@ procedure is a generator of calls.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import inspect
 from collections.abc import Callable, Coroutine, Generator, Mapping, Sequence
-from typing import Any, Protocol, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 import attrs
 
@@ -148,9 +149,34 @@ class _Driver:
         return getattr(resource, effect.method)
 
 
-def _advance(plan: Plan[T], value: Any, error: Exception | None) -> Call:
-    """The plan's next effect; ``StopIteration`` carries its result."""
-    return plan.send(value) if error is None else plan.throw(error)
+class _Run(Generic[T]):
+    """One plan under way: its next effect, given how the last call went.
+
+    Both drivers step plans through this; they differ only in how they call.
+    """
+
+    def __init__(self, plan: Plan[T]) -> None:
+        self._plan = plan
+        self._value: Any = None
+        self._error: Exception | None = None
+        self.result: T
+
+    def next_effect(self) -> Call | None:
+        """The plan's next call, or ``None`` once it returned (its value is :attr:`result`)."""
+        try:
+            if self._error is None:
+                return self._plan.send(self._value)
+            return self._plan.throw(self._error)
+        except StopIteration as stop:
+            self.result = stop.value
+            return None
+
+    def succeeded(self, value: Any) -> None:
+        self._value, self._error = value, None
+
+    def failed(self, error: Exception) -> None:
+        # The plan decides: handle it (look up instead of re-posting) or let it rise.
+        self._value, self._error = None, error
 
 
 class SyncDriver(_Driver):
@@ -162,20 +188,14 @@ class SyncDriver(_Driver):
 
     def drive(self, plan: Plan[T]) -> T:
         """Run ``plan`` to its end and return what it returns."""
-        value: Any = None
-        error: Exception | None = None
-        try:
-            while True:
+        run = _Run(plan)
+        with contextlib.closing(plan):
+            while (effect := run.next_effect()) is not None:
                 try:
-                    effect = _advance(plan, value, error)
-                except StopIteration as stop:
-                    return stop.value  # type: ignore[no-any-return]
-                try:
-                    value, error = self._method(effect)(*effect.args, **effect.kwargs), None
-                except Exception as exc:  # the plan decides: handle it or let it rise
-                    value, error = None, exc
-        finally:
-            plan.close()
+                    run.succeeded(self._method(effect)(*effect.args, **effect.kwargs))
+                except Exception as exc:  # noqa: PERF203 - a failure is the plan's to handle
+                    run.failed(exc)
+        return run.result
 
 
 class AsyncDriver(_Driver):
@@ -187,20 +207,12 @@ class AsyncDriver(_Driver):
 
     async def drive(self, plan: Plan[T]) -> T:
         """Run ``plan`` to its end and return what it returns."""
-        value: Any = None
-        error: Exception | None = None
-        try:
-            while True:
-                try:
-                    effect = _advance(plan, value, error)
-                except StopIteration as stop:
-                    return stop.value  # type: ignore[no-any-return]
+        run = _Run(plan)
+        with contextlib.closing(plan):
+            while (effect := run.next_effect()) is not None:
                 try:
                     value = self._method(effect)(*effect.args, **effect.kwargs)
-                    if inspect.isawaitable(value):
-                        value = await value
-                    error = None
-                except Exception as exc:
-                    value, error = None, exc
-        finally:
-            plan.close()
+                    run.succeeded(await value if inspect.isawaitable(value) else value)
+                except Exception as exc:  # noqa: PERF203 - a failure is the plan's to handle
+                    run.failed(exc)
+        return run.result
