@@ -44,6 +44,7 @@ from allegro_plenty.errors import (
     RefundNotFoundError,
     ResponseValidationError,
 )
+from allegro_plenty.plenty import OrderFilter
 from allegro_plenty.plenty import models as plenty_models
 from allegro_plenty.testing import FakeAllegro, FakeClock, checkout_form
 
@@ -276,8 +277,7 @@ def test_plenty_query_decimals_go_out_in_plain_notation(
         plenty_mode,
         spec_checked("plenty", fake),
         "list_orders",
-        referrer_id=Decimal("1E+2"),
-        status_from=Decimal("5E0"),
+        OrderFilter(referrer_id=Decimal("1E+2"), status_from=Decimal("5E0")),
     )
     params = query(fake.only("GET", "/rest/orders"))
     assert (params["referrerId"], params["statusFrom"]) == ("100", "5")

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 import uuid
 from decimal import Decimal
 from pathlib import Path
@@ -71,3 +73,22 @@ def test_the_documented_retry_classes_are_the_real_ones() -> None:
     table = documented()
     assert len(table) == 12
     assert table == actual()
+
+
+RUNNABLE = re.compile(r"<!-- runnable: (\S+) -->\n```python\n(.*?)\n```", re.DOTALL)
+
+
+def test_the_resume_example_runs_as_printed(tmp_path: Path) -> None:
+    examples = dict(RUNNABLE.findall(DOC.read_text(encoding="utf-8")))
+    assert list(examples) == ["resume_a_walk.py"]
+    (tmp_path / "resume_a_walk.py").write_text(examples["resume_a_walk.py"], encoding="utf-8")
+    run = subprocess.run(
+        [sys.executable, "-W", "error", "resume_a_walk.py"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.strip() == "6 forms, each once"

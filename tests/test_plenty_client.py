@@ -253,10 +253,10 @@ def test_changed_orders_walk_every_page_once(mode: str, spec_checked: Any) -> No
 
 
 def test_changed_orders_refuse_naive_datetimes() -> None:
-    from allegro_plenty.plenty import endpoints as ep
+    from allegro_plenty.plenty import OrderFilter
 
     with pytest.raises(ValueError, match="timezone"):
-        ep.list_orders(updated_at_from=datetime(2025, 3, 1))
+        OrderFilter(updated_at_from=datetime(2025, 3, 1))
 
 
 @pytest.mark.parametrize("mode", MODES)

@@ -8,9 +8,11 @@ The public names are re-exported here; submodules hold the details:
 services for tests; not imported here).
 """
 
+from ._client import DEFAULT_TIMEOUT, USER_AGENT
 from ._convert import OpenEnum, parse_model
 from ._http.operation import Retry
 from ._http.retry import RetryEvent, RetryPolicy
+from ._plan import Walk
 from ._version import __version__
 from .allegro import PRODUCTION as ALLEGRO_PRODUCTION
 from .allegro import SANDBOX as ALLEGRO_SANDBOX
@@ -21,6 +23,8 @@ from .allegro import (
     AllegroOAuth,
     AsyncAllegroClient,
     AsyncAllegroOAuth,
+    CheckoutFormWalk,
+    OrderEventWalk,
     parse_checkout_form,
 )
 from .allegro import models as allegro_models
@@ -85,11 +89,14 @@ from .mapping import (
 )
 from .plenty import (
     AsyncPlentyClient,
+    OrderFilter,
+    OrderWalk,
     PlentyBudget,
     PlentyClient,
     PlentyCredentials,
     PlentyThrottle,
     RateLimit,
+    StatusHistoryWalk,
 )
 from .plenty import models as plenty_models
 from .tokens import (
@@ -104,7 +111,9 @@ __all__ = [
     "ALLEGRO_PRODUCTION",
     "ALLEGRO_SANDBOX",
     "DEFAULT_FULFILLMENT_STATUSES",
+    "DEFAULT_TIMEOUT",
     "TEXT_LIMITS",
+    "USER_AGENT",
     "APIConnectionError",
     "APIError",
     "APIStatusError",
@@ -121,6 +130,7 @@ __all__ = [
     "BadRequestError",
     "BindingConflictError",
     "BudgetExhaustedError",
+    "CheckoutFormWalk",
     "ClaimLostError",
     "ConfigurationError",
     "ConflictError",
@@ -149,7 +159,10 @@ __all__ = [
     "OAuthError",
     "OpenEnum",
     "OrderDraft",
+    "OrderEventWalk",
+    "OrderFilter",
     "OrderMapper",
+    "OrderWalk",
     "PagingError",
     "PermissionDeniedError",
     "PlentyBudget",
@@ -168,6 +181,7 @@ __all__ = [
     "SkipReason",
     "SkippedOrder",
     "StaleRevisionError",
+    "StatusHistoryWalk",
     "TextField",
     "TextLimit",
     "Token",
@@ -178,6 +192,7 @@ __all__ = [
     "TooManySessionsError",
     "UnprocessableEntityError",
     "VatPolicy",
+    "Walk",
     "__version__",
     "allegro_models",
     "clean_text",

@@ -24,15 +24,31 @@ procedure is a generator of calls.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import inspect
-from collections.abc import Generator, Mapping
-from typing import Any, TypeVar
+from collections.abc import Callable, Coroutine, Generator, Mapping, Sequence
+from typing import Any, Generic, Protocol, TypeVar
 
 import attrs
 
-__all__ = ["AsyncDriver", "Call", "Plan", "SyncDriver", "call"]
+from ._http.operation import Operation
+
+__all__ = [
+    "AsyncDriver",
+    "Call",
+    "InWorkerThreads",
+    "Plan",
+    "SyncDriver",
+    "Walk",
+    "call",
+    "collect",
+    "next_page",
+]
 
 T = TypeVar("T")
+P = TypeVar("P")
+T_co = TypeVar("T_co", covariant=True)
 
 
 @attrs.frozen
@@ -58,6 +74,69 @@ def call(target: str, method: str, *args: Any, **kwargs: Any) -> Plan[Any]:
     return (yield Call(target, method, args, kwargs))
 
 
+class Walk(Protocol[P, T_co]):
+    """A paged list walked as an I/O-free state machine.
+
+    The walk says which request to send next and digests the answer; whoever
+    sends it (a sync or an async client, a plan) holds no paging logic. Walks
+    of :mod:`allegro_plenty.allegro` and :mod:`allegro_plenty.plenty` also have
+    a JSON-safe ``cursor`` to resume them from, in another process if need be.
+    """
+
+    def next_operation(self) -> Operation[P] | None:
+        """The next request to send, or ``None`` when the walk is over."""
+        ...
+
+    def feed(self, page: P) -> Sequence[T_co]:
+        """Digest the answer to the last operation; return the items to hand out."""
+        ...
+
+
+def next_page(walk: Walk[P, T], target: str, method: str = "send") -> Plan[Sequence[T] | None]:
+    """A plan reading one page of ``walk`` through ``target.method(operation)``.
+
+    Returns the page's new items, or ``None`` when the walk is over. A plan that
+    stores ``walk.cursor`` after handling each page can be resumed from there::
+
+        while (forms := (yield from next_page(walk, "allegro"))) is not None:
+            ...  # handle the forms
+            yield from call("ledger", "save_cursor", account, "forms", walk.cursor)
+    """
+    operation = walk.next_operation()
+    if operation is None:
+        return None
+    return walk.feed((yield Call(target, method, (operation,))))
+
+
+def collect(walk: Walk[P, T], target: str, method: str = "send") -> Plan[list[T]]:
+    """A plan reading every page of ``walk``; returns all its items."""
+    items: list[T] = []
+    while (page := (yield from next_page(walk, target, method))) is not None:
+        items.extend(page)
+    return items
+
+
+class InWorkerThreads:
+    """A blocking resource seen by the async driver: each method runs in a worker thread.
+
+    The event loop never waits on a disk or a lock (token stores, SQLite).
+    """
+
+    def __init__(self, resource: object) -> None:
+        self._resource = resource
+
+    def __repr__(self) -> str:
+        return f"InWorkerThreads({self._resource!r})"
+
+    def __getattr__(self, name: str) -> Callable[..., Coroutine[Any, Any, Any]]:
+        method = getattr(self._resource, name)
+
+        async def in_thread(*args: Any, **kwargs: Any) -> Any:
+            return await asyncio.to_thread(method, *args, **kwargs)
+
+        return in_thread
+
+
 class _Driver:
     def __init__(self, resources: Mapping[str, object]) -> None:
         self.resources = dict(resources)
@@ -70,9 +149,34 @@ class _Driver:
         return getattr(resource, effect.method)
 
 
-def _advance(plan: Plan[T], value: Any, error: Exception | None) -> Call:
-    """The plan's next effect; ``StopIteration`` carries its result."""
-    return plan.send(value) if error is None else plan.throw(error)
+class _Run(Generic[T]):
+    """One plan under way: its next effect, given how the last call went.
+
+    Both drivers step plans through this; they differ only in how they call.
+    """
+
+    def __init__(self, plan: Plan[T]) -> None:
+        self._plan = plan
+        self._value: Any = None
+        self._error: Exception | None = None
+        self.result: T
+
+    def next_effect(self) -> Call | None:
+        """The plan's next call, or ``None`` once it returned (its value is :attr:`result`)."""
+        try:
+            if self._error is None:
+                return self._plan.send(self._value)
+            return self._plan.throw(self._error)
+        except StopIteration as stop:
+            self.result = stop.value
+            return None
+
+    def succeeded(self, value: Any) -> None:
+        self._value, self._error = value, None
+
+    def failed(self, error: Exception) -> None:
+        # The plan decides: handle it (look up instead of re-posting) or let it rise.
+        self._value, self._error = None, error
 
 
 class SyncDriver(_Driver):
@@ -84,20 +188,14 @@ class SyncDriver(_Driver):
 
     def drive(self, plan: Plan[T]) -> T:
         """Run ``plan`` to its end and return what it returns."""
-        value: Any = None
-        error: Exception | None = None
-        try:
-            while True:
+        run = _Run(plan)
+        with contextlib.closing(plan):
+            while (effect := run.next_effect()) is not None:
                 try:
-                    effect = _advance(plan, value, error)
-                except StopIteration as stop:
-                    return stop.value  # type: ignore[no-any-return]
-                try:
-                    value, error = self._method(effect)(*effect.args, **effect.kwargs), None
-                except Exception as exc:  # the plan decides: handle it or let it rise
-                    value, error = None, exc
-        finally:
-            plan.close()
+                    run.succeeded(self._method(effect)(*effect.args, **effect.kwargs))
+                except Exception as exc:  # noqa: PERF203 - a failure is the plan's to handle
+                    run.failed(exc)
+        return run.result
 
 
 class AsyncDriver(_Driver):
@@ -109,20 +207,12 @@ class AsyncDriver(_Driver):
 
     async def drive(self, plan: Plan[T]) -> T:
         """Run ``plan`` to its end and return what it returns."""
-        value: Any = None
-        error: Exception | None = None
-        try:
-            while True:
-                try:
-                    effect = _advance(plan, value, error)
-                except StopIteration as stop:
-                    return stop.value  # type: ignore[no-any-return]
+        run = _Run(plan)
+        with contextlib.closing(plan):
+            while (effect := run.next_effect()) is not None:
                 try:
                     value = self._method(effect)(*effect.args, **effect.kwargs)
-                    if inspect.isawaitable(value):
-                        value = await value
-                    error = None
-                except Exception as exc:
-                    value, error = None, exc
-        finally:
-            plan.close()
+                    run.succeeded(await value if inspect.isawaitable(value) else value)
+                except Exception as exc:  # noqa: PERF203 - a failure is the plan's to handle
+                    run.failed(exc)
+        return run.result

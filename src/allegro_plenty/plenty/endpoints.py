@@ -27,7 +27,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 import attrs
@@ -46,6 +46,8 @@ from .._http.operation import (
     path,
     query,
 )
+from ..errors import InvalidRequestError
+from .filters import NO_ORDER_FILTER, OrderFilter, StatusId, status_id
 from .models import Address as AddressModel
 from .models import (
     AddressType,
@@ -77,6 +79,8 @@ from .models import (
 __all__ = [
     "DEFAULT_ORDER_RELATIONS",
     "MAX_ITEMS_PER_PAGE",
+    "NO_ORDER_FILTER",
+    "OrderFilter",
     "StatusId",
     "cancel_order",
     "create_address",
@@ -117,22 +121,6 @@ MAX_ITEMS_PER_PAGE = 250
 
 DEFAULT_ORDER_RELATIONS = ("addresses", "relations", "shippingPackages")
 """Relations ``get_order`` loads besides the defaults (properties, dates, amounts, items)."""
-
-StatusId = Decimal | int | str
-"""An order status id: ``5``, ``"5.1"`` or ``Decimal("5.1")`` (never a binary float)."""
-
-
-def status_id(value: StatusId) -> Decimal:
-    """A status id as an exact decimal; raises ValueError for anything else."""
-    if isinstance(value, bool) or not isinstance(value, Decimal | int | str):
-        raise ValueError(f"a status id is a Decimal, int or str, got {value!r}")
-    try:
-        result = Decimal(value)
-    except InvalidOperation:
-        raise ValueError(f"not a status id: {value!r}") from None
-    if not result.is_finite() or result <= 0:
-        raise ValueError(f"not a status id: {value!r}")
-    return result
 
 
 def _datetime(value: datetime) -> str:
@@ -189,7 +177,8 @@ def find_orders_by_external_id(external_order_id: str, *, page: int = 1) -> Oper
     """
     if not external_order_id:
         raise ValueError("external_order_id must not be empty")
-    op = list_orders(external_order_id=external_order_id, page=page, sort_by="id", sort_order="asc")
+    by_id = OrderFilter(external_order_id=external_order_id, sort_by="id", sort_order="asc")
+    op = list_orders(by_id, page=page)
     return attrs.evolve(op, name="find_orders_by_external_id", parse=_orders_with_properties)
 
 
@@ -232,40 +221,18 @@ def get_order(
 
 
 def list_orders(
+    filter: OrderFilter = NO_ORDER_FILTER,
     *,
-    external_order_id: str | None = None,
-    referrer_id: Decimal | int | None = None,
-    order_types: Sequence[int] = (),
-    contact_id: int | None = None,
-    parent_order_id: int | None = None,
-    status_from: StatusId | None = None,
-    status_to: StatusId | None = None,
-    updated_at_from: datetime | None = None,
-    updated_at_to: datetime | None = None,
-    created_at_from: datetime | None = None,
-    created_at_to: datetime | None = None,
     relations: Sequence[str] = (),
-    sort_by: str | None = None,
-    sort_order: str | None = None,
     page: int = 1,
     items_per_page: int = MAX_ITEMS_PER_PAGE,
 ) -> Operation[Page[Order]]:
     """``GET /rest/orders``: the (deprecated, working) route that declares these filters."""
+    if not isinstance(filter, OrderFilter):
+        raise InvalidRequestError("must be an OrderFilter", field="filter", value=filter)
     params: dict[str, Any] = {
-        "externalOrderId": external_order_id,
-        "referrerId": referrer_id,
-        "orderType": ",".join(str(t) for t in order_types) or None,
-        "contactId": contact_id,
-        "parentOrderId": parent_order_id,
-        "statusFrom": None if status_from is None else status_id(status_from),
-        "statusTo": None if status_to is None else status_id(status_to),
-        "updatedAtFrom": updated_at_from,
-        "updatedAtTo": updated_at_to,
-        "createdAtFrom": created_at_from,
-        "createdAtTo": created_at_to,
+        **filter.params(),
         "with": _with(relations),
-        "sortBy": sort_by,
-        "sortOrder": sort_order,
         **_page_params(page, items_per_page),
     }
     return Operation(
