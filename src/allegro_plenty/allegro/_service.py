@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime, timezone
+from email.utils import parsedate_to_datetime
 from typing import Any
 
 import httpx
@@ -82,10 +84,31 @@ def oauth_error(response: httpx.Response, secrets: tuple[str, ...]) -> OAuthErro
     )
 
 
+def response_date(response: httpx.Response) -> datetime | None:
+    """The response's ``Date`` header as an aware UTC datetime, or ``None`` if absent or bad."""
+    raw = response.headers.get("date")
+    if raw is None:
+        return None
+    try:
+        parsed = parsedate_to_datetime(raw)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if parsed.tzinfo is None:  # "-0000": RFC 5322's "UTC, source unknown"
+        parsed = parsed.replace(tzinfo=timezone.utc)
+    return parsed.astimezone(timezone.utc)
+
+
 class AllegroService:
-    """The :class:`~allegro_plenty._http.engine.Service` for Allegro."""
+    """The :class:`~allegro_plenty._http.engine.Service` for Allegro.
+
+    Attributes:
+        last_date: The ``Date`` of the last API response (Allegro's clock).
+    """
 
     name = "allegro"
+
+    def __init__(self) -> None:
+        self.last_date: datetime | None = None
 
     def request_id(self, response: httpx.Response) -> str | None:
         """Allegro's ``trace-id`` header (the token endpoint sends none)."""
@@ -97,7 +120,10 @@ class AllegroService:
         return 0.0
 
     def after_response(self, operation: Operation[Any], response: httpx.Response) -> None:
-        """Nothing to record."""
+        """Keep the answer's ``Date``: Allegro's time, for watermarks that never trust ours."""
+        date = response_date(response)
+        if date is not None:
+            self.last_date = date
 
     def may_retry(self, error: Exception) -> bool:
         """No veto: the retry policy decides alone."""

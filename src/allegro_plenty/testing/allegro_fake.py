@@ -32,8 +32,9 @@ import itertools
 import random
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from decimal import Decimal
+from email.utils import format_datetime
 from typing import Any
 
 import attrs
@@ -313,10 +314,12 @@ class FakeAllegro(FakeService):
         )
 
     def decorate(self, response: FakeResponse, exchange: Exchange | None) -> FakeResponse:
-        """A ``trace-id`` on every API answer; the token endpoint sends none (allegro-api #6706)."""
+        """A ``trace-id`` on every API answer (the token endpoint sends none, allegro-api
+        #6706), and a ``Date`` from the fake's clock on every answer (RFC 9110)."""
+        date = ("Date", format_datetime(self.clock.now().astimezone(timezone.utc), usegmt=True))
         if self._is_oauth(exchange):
-            return response
-        return response.with_headers([("trace-id", f"{self._rng.getrandbits(128):032x}")])
+            return response.with_headers([date])
+        return response.with_headers([("trace-id", f"{self._rng.getrandbits(128):032x}"), date])
 
     def admit(self, exchange: Exchange) -> None:
         """Accept header, the application's request budget, the token and its scope."""
