@@ -401,13 +401,15 @@ class FakeAllegro(FakeService):
         with self.lock:
             return self._forms.merge(form_ids)
 
-    def set_fulfillment_status(self, form_id: str, status: str) -> None:
-        """Allegro sets the status itself (``RETURNED`` after a return, ``SENT`` by a carrier)."""
+    def set_fulfillment_status(self, form_id: str, status: str, *, emit_event: bool = True) -> None:
+        """Allegro (or the seller in Allegro's pages) sets the status (``RETURNED`` after a
+        return, ``SENT`` by a carrier, ``NEW`` again); ``emit_event=False`` loses the event."""
         with self.lock:
             stored = self._state.stored(form_id)
             stored.data["fulfillment"]["status"] = status
             self._state.bump(stored, revision=False)
-            self._state.emit(stored, "FULFILLMENT_STATUS_CHANGED", self.clock.now())
+            if emit_event:
+                self._state.emit(stored, "FULFILLMENT_STATUS_CHANGED", self.clock.now())
 
     # --- events ----------------------------------------------------------------------------------
 
