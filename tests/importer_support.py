@@ -22,10 +22,12 @@ from allegro_plenty import (
     ImportSettings,
     MappingConfig,
     OrderImporter,
+    PlentyClient,
 )
 from allegro_plenty.accounts import AllegroAccount
 from allegro_plenty.ledger import MemoryLedger
 from allegro_plenty.mapping import VatBasis, VatPolicy
+from allegro_plenty.plenty.models import NewOrder, NewOrderItem, OrderItemAmount, OrderProperty
 from allegro_plenty.testing import FakeAllegro, FakeClock, FakePlenty, checkout_form, seed_catalogue
 from allegro_plenty.tokens import MemoryTokenStore
 
@@ -152,9 +154,39 @@ class World:
     def orders(self, form_id: str) -> list[int]:
         return self.plenty.orders_with_external_id(form_id)
 
+    def existing_order(
+        self, external_id: str, referrer_id: Decimal, *, type_id: int = 1, plenty_id: int = 1000
+    ) -> int:
+        """An order already in plentymarkets (another integration's, a person's)."""
+        item = NewOrderItem(
+            type_id=9,
+            quantity=Decimal(1),
+            order_item_name="Earlier import",
+            amounts=(OrderItemAmount("PLN", Decimal("10.00")),),
+            country_vat_id=self.plenty.vat_configuration_id("PL"),
+            vat_field=0,
+        )
+        order = NewOrder(
+            type_id=type_id,
+            plenty_id=plenty_id,
+            status_id=Decimal(5),
+            referrer_id=referrer_id,
+            order_items=(item,),
+            properties=(OrderProperty(7, external_id),),
+        )
+        with self.plenty_client() as c:
+            made = c.create_order(order)
+        self.plenty.clear_calls()
+        return made.id
+
+    def plenty_client(self) -> PlentyClient:
+        """A client of the fake sharing the importers' login."""
+        via = {"transport": self.plenty.transport()}
+        return plenty_client(self.plenty, self.clock, via, token_store=self.tokens)
+
     def referrers(self) -> dict[str, Decimal]:
         """Every referrer's id by back-end name, as plentymarkets lists them."""
-        with plenty_client(self.plenty, self.clock, {"transport": self.plenty.transport()}) as c:
+        with self.plenty_client() as c:
             every = c.list_referrers(refresh=True)
         self.plenty.clear_calls()
         return {r.backend_name: r.id for r in every}

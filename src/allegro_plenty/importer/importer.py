@@ -12,7 +12,7 @@ import os
 import secrets
 import socket
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Coroutine, Iterable, Sequence
 from typing import Any, Generic, TypeVar
 
 from .._plan import AsyncDriver, InWorkerThreads, Plan, SyncDriver
@@ -30,6 +30,7 @@ __all__ = ["AsyncOrderImporter", "OrderImporter", "default_owner"]
 
 A = TypeVar("A", AllegroClient, AsyncAllegroClient)
 P = TypeVar("P", PlentyClient, AsyncPlentyClient)
+R = TypeVar("R")
 
 
 def default_owner() -> str:
@@ -37,8 +38,9 @@ def default_owner() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
 
 
-class _Importer(Generic[A, P]):
-    """What both importers share: the constructor and the run plan; no I/O.
+class _Importer(Generic[A, P, R]):
+    """What both importers share: the constructor and :meth:`run`; they differ only in
+    how they drive the run's plan (blocking, or as a coroutine to await).
 
     Args:
         plenty: The plentymarkets client.
@@ -86,6 +88,34 @@ class _Importer(Generic[A, P]):
 
     def _ledger(self, ledger: Any) -> object:
         return ledger
+
+    def _drive(self, plan: Plan[ImportResult]) -> R:
+        raise NotImplementedError
+
+    def run(
+        self,
+        account: str | None = None,
+        *,
+        max_orders: int | None = None,
+        deadline: float | None = None,
+        dry_run: bool = False,
+    ) -> R:
+        """One pass over every account (or one): due retries, events, and the sweep when due.
+
+        The blocking importer returns the :class:`ImportResult`; the async one a
+        coroutine to await for it.
+
+        Args:
+            account: Only this account (its key).
+            max_orders: Stop after working on this many forms (the next run goes on).
+            deadline: Stop taking new forms after this many seconds.
+            dry_run: Write nothing anywhere; report what would be done.
+
+        Raises:
+            ConfigurationError: An unknown account, a ``max_orders`` or ``deadline``
+                out of range. Everything else that goes wrong is in the result.
+        """
+        return self._drive(self._plan(account, max_orders, deadline, dry_run))
 
     def _plan(
         self,
@@ -142,34 +172,21 @@ def _checked(
     return pairs
 
 
-class OrderImporter(_Importer[AllegroClient, PlentyClient]):
+class OrderImporter(_Importer[AllegroClient, PlentyClient, ImportResult]):
     """Imports eligible Allegro orders into plentymarkets exactly once (blocking).
 
     Call :meth:`run` from the host's scheduler; any number of workers (threads,
     processes, machines sharing the ledger) may run at the same time. See
-    ``docs/importer.md``. Arguments as documented on the shared base.
+    ``docs/importer.md``; the arguments are documented on the shared base.
     """
 
-    def run(
-        self,
-        account: str | None = None,
-        *,
-        max_orders: int | None = None,
-        deadline: float | None = None,
-        dry_run: bool = False,
-    ) -> ImportResult:
-        """One pass over every account (or one): retries, events, and the sweep when due.
-
-        Args:
-            account: Only this account (its key).
-            max_orders: Stop after working on this many forms (the next run goes on).
-            deadline: Stop taking new forms after this many seconds.
-            dry_run: Write nothing anywhere; report what would be done.
-        """
-        return SyncDriver(self._resources).drive(self._plan(account, max_orders, deadline, dry_run))
+    def _drive(self, plan: Plan[ImportResult]) -> ImportResult:
+        return SyncDriver(self._resources).drive(plan)
 
 
-class AsyncOrderImporter(_Importer[AsyncAllegroClient, AsyncPlentyClient]):
+class AsyncOrderImporter(
+    _Importer[AsyncAllegroClient, AsyncPlentyClient, Coroutine[Any, Any, ImportResult]]
+):
     """:class:`OrderImporter` for asyncio: the same constructor, ``await importer.run()``.
 
     A sync ledger is served from worker threads, so no ledger call blocks the
@@ -181,14 +198,5 @@ class AsyncOrderImporter(_Importer[AsyncAllegroClient, AsyncPlentyClient]):
             return ledger
         return InWorkerThreads(ledger)
 
-    async def run(
-        self,
-        account: str | None = None,
-        *,
-        max_orders: int | None = None,
-        deadline: float | None = None,
-        dry_run: bool = False,
-    ) -> ImportResult:
-        """One pass over every account (or one); see :meth:`OrderImporter.run`."""
-        plan = self._plan(account, max_orders, deadline, dry_run)
-        return await AsyncDriver(self._resources).drive(plan)
+    def _drive(self, plan: Plan[ImportResult]) -> Coroutine[Any, Any, ImportResult]:
+        return AsyncDriver(self._resources).drive(plan)

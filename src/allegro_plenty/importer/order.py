@@ -53,6 +53,7 @@ __all__ = [
     "paid_parts",
     "part_of",
     "pay",
+    "under_claim",
 ]
 
 FINISHED = "finished"
@@ -94,15 +95,23 @@ def import_form(run: AccountRun, form: CheckoutForm) -> Plan[None]:
     if run.dry_run:
         yield from _dry_run(run, form)
         return
+    yield from under_claim(run, form.id, lambda renew: _claimed(run, form, renew))
+
+
+def under_claim(run: AccountRun, form_id: str, work: Callable[[Renew], Plan[None]]) -> Plan[None]:
+    """Do ``work`` holding the form's claim; another worker's claim defers the form.
+
+    ``work`` gets the claim's renewal, to pass as the precondition of every write.
+    """
     claim = yield from call(
-        "ledger", "claim", run.key, form.id, run.owner, lease=run.settings.lease
+        "ledger", "claim", run.key, form_id, run.owner, lease=run.settings.lease
     )
     if claim is None:
-        yield from defer(run, form.id, "claimed by another worker", lost_race=True)
+        yield from defer(run, form_id, "claimed by another worker", lost_race=True)
         return
     renew = yield from bound("ledger", "renew", claim, lease=run.settings.lease)
     try:
-        yield from _claimed(run, form, renew)
+        yield from work(renew)
     except Exception:
         yield from call("ledger", "release_claim", claim)
         raise

@@ -107,14 +107,15 @@ def _start(run: AccountRun) -> Plan[Cursor | None]:
     return (yield from _save(run, SWEEP, sweep, 0))
 
 
-def _restart(run: AccountRun, stored: Cursor, why: str) -> Plan[None]:
-    """The cursor is unusable: go on from now, and make the sweep cover the gap."""
+def _restart(run: AccountRun, stored: Cursor, why: str) -> Plan[bool]:
+    """The cursor is unusable: go on from now; returns ``True``: a sweep must cover the gap."""
     stats: OrderEventStats = yield from call(run.allegro, "get_order_event_stats")
     now = yield from _now(run)
     latest = stats.latest_event
     value = {"last": latest.id if latest else None, "read_at": format_allegro_datetime(now)}
     yield from _save(run, EVENTS, value, stored.version)
     run.warn("cursor_reset", f"events cursor {why}; restarted from now, sweeping the gap")
+    return True
 
 
 def events(run: AccountRun) -> Plan[Cursor | bool]:
@@ -139,14 +140,12 @@ def events(run: AccountRun) -> Plan[Cursor | bool]:
         except APIStatusError as refused:
             if refused.status_code not in (400, 404, 422):
                 raise
-            yield from _restart(run, stored, f"refused by Allegro ({refused.status_code})")
-            return True
+            return (yield from _restart(run, stored, f"refused by Allegro ({refused.status_code})"))
         if page is None:
             return False
         now = yield from _now(run)
         if first and now - read_at > MAX_CURSOR_AGE:
-            yield from _restart(run, stored, f"last read {now - read_at} ago, beyond the journal")
-            return True
+            return (yield from _restart(run, stored, f"last read {now - read_at} ago"))
         first = False
         last = yield from _handle(run, page)
         if last is None and (page or now - read_at < REFRESH_READ_AT):

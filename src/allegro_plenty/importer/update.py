@@ -10,13 +10,22 @@ import, and every write carries the claim's renewal.
 
 from __future__ import annotations
 
-from .._plan import Plan, bound, call
+from .._plan import Plan, call
 from ..allegro.models import CheckoutForm, CheckoutFormStatus
 from ..errors import AllegroPlentyError
 from ..ledger import Binding, BindingOrigin
 from ._state import AccountRun
-from .failures import defer
-from .order import FINISHED, Renew, add_comment, finish, follow_ups, paid_parts, part_of, pay
+from .order import (
+    FINISHED,
+    Renew,
+    add_comment,
+    finish,
+    follow_ups,
+    paid_parts,
+    part_of,
+    pay,
+    under_claim,
+)
 from .referrers import referrers
 from .result import EntryKind
 
@@ -43,19 +52,7 @@ def update(run: AccountRun, form: CheckoutForm, binding: Binding) -> Plan[None]:
             EntryKind.UPDATED, form.id, order_id=binding.plenty_order_id, reason="would update"
         )
         return
-    claim = yield from call(
-        "ledger", "claim", run.key, form.id, run.owner, lease=run.settings.lease
-    )
-    if claim is None:
-        yield from defer(run, form.id, "claimed by another worker", lost_race=True)
-        return
-    renew = yield from bound("ledger", "renew", claim, lease=run.settings.lease)
-    try:
-        yield from _claimed(run, form, renew)
-    except Exception:
-        yield from call("ledger", "release_claim", claim)
-        raise
-    yield from call("ledger", "release_claim", claim)
+    yield from under_claim(run, form.id, lambda renew: _claimed(run, form, renew))
 
 
 def _claimed(run: AccountRun, form: CheckoutForm, renew: Renew) -> Plan[None]:
