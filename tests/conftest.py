@@ -74,10 +74,6 @@ def postgres() -> Iterator[Postgres]:
 
     Skips when neither can be had, except in CI (``CI`` set), where it fails.
     """
-    try:
-        import psycopg  # noqa: F401
-    except ImportError:
-        _no_postgres("psycopg is not installed: pip install -e '.[test]'")
     session = session_postgres()
     found = next(session)
     if isinstance(found, str):

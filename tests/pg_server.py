@@ -11,7 +11,7 @@ and removes everything when the session ends. Unix sockets are off: only
 
 Run as a script it starts one and prints the DSN, for trying things by hand::
 
-    python tests/pg_server.py      # Ctrl-C stops it and removes the folder
+    python tests/pg_server.py      # Ctrl-C or SIGTERM stops it and removes the folder
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ import os
 import pwd
 import re
 import shutil
+import signal
 import socket
 import subprocess
 import tempfile
@@ -190,12 +191,19 @@ def drop_schema(dsn: str, name: str) -> None:
         con.execute(f"DROP SCHEMA IF EXISTS {name} CASCADE")
 
 
+def _stop_on_signal(number: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 if __name__ == "__main__":
     started = start_throwaway()
     if isinstance(started, str):
         raise SystemExit(started)
     print(f"{DSN_VARIABLE}='{started.dsn}'", flush=True)
-    with contextlib.suppress(KeyboardInterrupt):
-        while True:
-            time.sleep(3600)
-    started.stop()
+    signal.signal(signal.SIGTERM, _stop_on_signal)  # also when started in the background
+    try:
+        with contextlib.suppress(KeyboardInterrupt):
+            while True:
+                time.sleep(3600)
+    finally:
+        started.stop()

@@ -42,7 +42,7 @@ from allegro_plenty.testing._ledger_race import claim_every_key, claim_violation
 from allegro_plenty.testing.ledger_contract import check_legacy_records
 
 from .pg_ledgers import load_legacy_dump, open_ledger
-from .pg_server import Postgres
+from .pg_server import Postgres, ThrowawayServer
 
 ACCOUNT = "seller-1"
 
@@ -456,10 +456,15 @@ def _wait_until_blocked(dsn: str, table: str) -> None:
     raise AssertionError("the call never reached the lock")
 
 
-def _restart_under(postgres: Postgres, pg_schema: str, call: Callable[[], object]) -> object:
-    """Run ``call`` in a thread while the server restarts under it; return what it raised."""
+def _restartable(postgres: Postgres) -> ThrowawayServer:
     if postgres.server is None:
         pytest.skip("ALLEGRO_PLENTY_PG_DSN names the server: only a server started here restarts")
+    return postgres.server
+
+
+def _restart_under(postgres: Postgres, pg_schema: str, call: Callable[[], object]) -> object:
+    """Run ``call`` in a thread while the server restarts under it; return what it raised."""
+    server = _restartable(postgres)
     outcome: list[object] = []
     blocker = psycopg.connect(postgres.dsn)
     blocker.execute(f"LOCK TABLE {pg_schema}.bindings IN ACCESS EXCLUSIVE MODE")
@@ -474,7 +479,7 @@ def _restart_under(postgres: Postgres, pg_schema: str, call: Callable[[], object
     caller.start()
     try:
         _wait_until_blocked(postgres.dsn, "bindings")  # the call is in flight
-        postgres.server.restart()
+        server.restart()
     finally:
         caller.join(30)
         blocker.close()
@@ -498,28 +503,29 @@ def test_a_restarted_server_fails_the_call_at_hand_and_the_next_call_works(
 def test_the_async_ledger_also_recovers_from_a_restarted_server(
     postgres: Postgres, ledger: PostgresLedger, pg_schema: str
 ) -> None:
+    _restartable(postgres)
     async_ledger = AsyncPostgresLedger(postgres.dsn, schema=pg_schema)
     loop = asyncio.new_event_loop()
+    runner = threading.Thread(target=loop.run_forever, daemon=True)
+    runner.start()
+
+    def run(coroutine: Any) -> Any:
+        return asyncio.run_coroutine_threadsafe(coroutine, loop).result(30)
+
     try:
-        assert loop.run_until_complete(async_ledger.binding(ACCOUNT, "form-1")) is None
+        assert run(async_ledger.binding(ACCOUNT, "form-1")) is None  # its pool is open
 
         def bind() -> object:
-            return asyncio.run_coroutine_threadsafe(
-                async_ledger.bind(ACCOUNT, "form-1", 501, origin=BindingOrigin.CREATED), loop
-            ).result(30)
+            return run(async_ledger.bind(ACCOUNT, "form-1", 501, origin=BindingOrigin.CREATED))
 
-        runner = threading.Thread(target=loop.run_forever, daemon=True)
-        runner.start()
         failed = _restart_under(postgres, pg_schema, bind)
-        loop.call_soon_threadsafe(loop.stop)
-        runner.join(10)
         assert isinstance(failed, LedgerStorageError), failed
-        bound = loop.run_until_complete(
-            async_ledger.bind(ACCOUNT, "form-1", 501, origin=BindingOrigin.CREATED)
-        )
+        bound = run(async_ledger.bind(ACCOUNT, "form-1", 501, origin=BindingOrigin.CREATED))
         assert ledger.binding_for_order(501) == bound
     finally:
-        loop.run_until_complete(async_ledger.close())
+        run(async_ledger.close())
+        loop.call_soon_threadsafe(loop.stop)
+        runner.join(10)
         loop.close()
 
 
