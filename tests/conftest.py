@@ -19,6 +19,14 @@ FakeServiceT = TypeVar("FakeServiceT", bound=FakeService)
 Handler = Callable[[httpx.Request], httpx.Response]
 
 
+@pytest.fixture(autouse=True)
+def own_rate_gates(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test gets fresh process-wide Allegro rate gates: a 429 in one blocks no other."""
+    from allegro_plenty.allegro import rate_gate
+
+    monkeypatch.setattr(rate_gate, "_GATES", {})
+
+
 @pytest.fixture
 def spec_checked() -> Iterator[Callable[..., SpecCheckedTransport]]:
     """Make spec-checked transports; the test fails if any request broke the spec.

@@ -317,6 +317,14 @@ class PlentyClient(
         """Set the status (``5``, ``"5.1"``, ``Decimal("5.1")``); idempotent, so retried."""
         return self.send(ep.update_order_status(order_id, status))
 
+    def set_order_address(self, order_id: int, address_id: int, *, type_id: int) -> Order:
+        """Point the order's billing (1) or delivery (2) address at ``address_id``.
+
+        Make the address first (:meth:`create_address`); idempotent, so retried.
+        An order is locked once invoiced: check ``Order.lock_status`` first.
+        """
+        return self.send(ep.set_order_address(order_id, address_id, type_id=type_id))
+
     def cancel_order(
         self, order_id: int, *, status: StatusId = Decimal(8), message: str | None = None
     ) -> None:
@@ -567,6 +575,13 @@ class AsyncPlentyClient(
     async def update_order_status(self, order_id: int, status: StatusId) -> Order:
         """Set the status (``5``, ``"5.1"``, ``Decimal("5.1")``); idempotent, so retried."""
         return await self.send(ep.update_order_status(order_id, status))
+
+    async def set_order_address(self, order_id: int, address_id: int, *, type_id: int) -> Order:
+        """Point the order's billing (1) or delivery (2) address at ``address_id``.
+
+        See :meth:`PlentyClient.set_order_address`.
+        """
+        return await self.send(ep.set_order_address(order_id, address_id, type_id=type_id))
 
     async def cancel_order(
         self, order_id: int, *, status: StatusId = Decimal(8), message: str | None = None
