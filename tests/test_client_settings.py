@@ -28,7 +28,8 @@ from allegro_plenty import (
     PlentyClient,
     Token,
 )
-from allegro_plenty.allegro import ALLEGRO_RETRY
+from allegro_plenty.allegro import ALLEGRO_RETRY, MemoryRateGate
+from allegro_plenty.testing import FakeClock
 
 from .test_allegro_client import vendor
 
@@ -81,15 +82,18 @@ def refresh_through_oauth(recorder: Recorder, sleeps: list[float]) -> None:
 
 
 def refresh_inside_the_client(recorder: Recorder, sleeps: list[float]) -> None:
+    waited = FakeClock()  # the rate gate counts the time the sleeps pass
     with AllegroClient(
         app=APP,
         account="46968690",
         token_store=expired_store(),
         transport=httpx.MockTransport(recorder),
-        sleep=sleeps.append,
+        sleep=waited.sleep,
         clock=lambda: NOW,
+        rate_gate=MemoryRateGate(clock=waited.monotonic),
     ) as client:
         client.get_me()
+    sleeps += waited.slept
 
 
 REFRESHES = [refresh_through_oauth, refresh_inside_the_client]

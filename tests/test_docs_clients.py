@@ -65,13 +65,14 @@ def actual() -> dict[str, Retry]:
             1, NewAddress("Town", "00-001", 23, "Street"), type_id=2
         ),
         "PlentyClient.update_order_status": plenty.update_order_status(1, Decimal(5)),
+        "PlentyClient.set_order_address": plenty.set_order_address(1, 2, type_id=2),
     }
     return {name: operation.retry for name, operation in operations.items()}
 
 
 def test_the_documented_retry_classes_are_the_real_ones() -> None:
     table = documented()
-    assert len(table) == 12
+    assert len(table) == 13
     assert table == actual()
 
 

@@ -9,7 +9,9 @@ one :class:`TokenStore` shared by every thread, task and process, and a refresh
 
 The host owns storage: implement :class:`TokenStore` over a database or a
 secrets manager, or use :class:`MemoryTokenStore` (one process) or
-:class:`JsonFileTokenStore` (several processes on one POSIX machine).
+:class:`JsonFileTokenStore` (several processes on one POSIX machine), or
+:class:`~allegro_plenty.tokens_postgres.PostgresTokenStore` (workers on several
+machines; the ``postgres`` extra).
 
 Storage that fails never costs an account: a store that cannot be read or
 written raises :class:`~allegro_plenty.errors.TokenStorageError` (naming the

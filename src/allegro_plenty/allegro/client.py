@@ -32,7 +32,7 @@ from .._convert import make_converter
 from .._http.redact import require_scrubbable
 from .._http.retry import RetryEvent, RetryPolicy
 from .._plan import Plan
-from ..errors import NotConnectedError
+from ..errors import ConfigurationError, NotConnectedError
 from ..tokens import Token, TokenStore
 from . import endpoints as ep
 from ._defaults import ALLEGRO_RETRY, SERVICE
@@ -57,6 +57,7 @@ from .models import (
     Shipment,
 )
 from .paging import CheckoutFormWalk, OrderEventWalk
+from .rate_gate import NO_APP, AllegroRateGate, shared_rate_gate
 
 __all__ = [
     "ALLEGRO_RETRY",
@@ -97,6 +98,7 @@ class _AllegroClientBase(Connection[HttpT, TransportT, SleepT], Generic[HttpT, T
         language: str = "en-US",
         sleep: SleepT | None = None,
         clock: Callable[[], datetime] = _utcnow,
+        rate_gate: AllegroRateGate | bool = True,
     ) -> None:
         if access_token is None and (app is None or account is None or token_store is None):
             raise ValueError("pass access_token, or app + account + token_store")
@@ -109,8 +111,15 @@ class _AllegroClientBase(Connection[HttpT, TransportT, SleepT], Generic[HttpT, T
         self.language = language
         self._clock = clock
         self._cache = TtlCache(float("inf"), time.monotonic)
+        if rate_gate is True:
+            rate_gate = shared_rate_gate(app.client_id if app is not None else NO_APP)
+        elif rate_gate is not False and not isinstance(rate_gate, AllegroRateGate):
+            raise ConfigurationError(
+                f"rate_gate must be an AllegroRateGate, True or False, not {rate_gate!r}"
+            )
+        self.rate_gate: AllegroRateGate | None = None if rate_gate is False else rate_gate
         settings = HttpSettings(retry, timeout=timeout, on_retry=on_retry)
-        self._service = AllegroService()
+        self._service = AllegroService(self.rate_gate, retry)
         config = settings.engine_config(
             self._service,
             self.environment.api_url,
@@ -201,6 +210,13 @@ class AllegroClient(
         language: Preferred ``Accept-Language`` for error messages.
         sleep: Injected in tests so backoff takes no time.
         clock: The wall clock token expiry is judged by (injected in tests).
+        rate_gate: Allegro's rate limit is per application, so after a 429 no
+            client of the application calls until the back-off has passed. By
+            default the client shares the process-wide gate of ``app``'s
+            client id (:func:`~allegro_plenty.allegro.rate_gate.shared_rate_gate`);
+            pass an :class:`~allegro_plenty.allegro.rate_gate.AllegroRateGate`
+            to share one across processes (or to give a test its clock), or
+            ``False`` for none.
     """
 
     # --- checkout forms ------------------------------------------------------

@@ -14,8 +14,8 @@ from decimal import Decimal, InvalidOperation
 
 import attrs
 
-from ..errors import BindingConflictError, LedgerInputError
-from .records import JSON, Binding, Claim, Failure, FormVersion
+from ..errors import BindingConflictError, LedgerInputError, LedgerSchemaError
+from .records import JSON, Binding, BindingOrigin, Claim, Failure, FormVersion
 
 MAX_ERROR_TEXT = 2000
 """Longer error texts are cut: a failure record is a pointer, not a log."""
@@ -161,3 +161,21 @@ def released(previous: Failure, *, now: float) -> Failure:
     return attrs.evolve(
         previous, attempts=0, next_retry_at=now, quarantined=False, quarantine_reason=None
     )
+
+
+def binding_args(
+    account: object, form_id: object, plenty_order_id: object, origin: object, revision: object
+) -> tuple[int, BindingOrigin, str | None]:
+    """The checked arguments of a bind: the order id, the origin and the revision."""
+    text("account", account)
+    text("form_id", form_id)
+    return order_id(plenty_order_id), BindingOrigin(origin), optional_text("revision", revision)
+
+
+def schema_error(store: str, found: int, supported: int) -> LedgerSchemaError:
+    """The error for a store at schema version ``found`` when this release needs ``supported``."""
+    if found > supported:
+        problem = f"is at schema version {found}, newer than this release's {supported}"
+    else:
+        problem = f"is at schema version {found}; this release needs {supported}: call migrate()"
+    return LedgerSchemaError(f"{store} {problem}", found=found, supported=supported)

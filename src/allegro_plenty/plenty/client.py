@@ -327,6 +327,23 @@ class PlentyClient(
         """Set the status (``5``, ``"5.1"``, ``Decimal("5.1")``); idempotent, so retried."""
         return self.send(ep.update_order_status(order_id, status).guarded(precondition))
 
+    def set_order_address(
+        self,
+        order_id: int,
+        address_id: int,
+        *,
+        type_id: int,
+        precondition: Precondition | None = None,
+    ) -> Order:
+        """Point the order's billing (1) or delivery (2) address at ``address_id``.
+
+        Make the address first (:meth:`create_address`); idempotent, so retried.
+        An order is locked once invoiced: check ``Order.lock_status`` first.
+        """
+        return self.send(
+            ep.set_order_address(order_id, address_id, type_id=type_id).guarded(precondition)
+        )
+
     def cancel_order(
         self,
         order_id: int,
@@ -605,6 +622,22 @@ class AsyncPlentyClient(
     ) -> Order:
         """Set the status (``5``, ``"5.1"``, ``Decimal("5.1")``); idempotent, so retried."""
         return await self.send(ep.update_order_status(order_id, status).guarded(precondition))
+
+    async def set_order_address(
+        self,
+        order_id: int,
+        address_id: int,
+        *,
+        type_id: int,
+        precondition: Precondition | None = None,
+    ) -> Order:
+        """Point the order's billing (1) or delivery (2) address at ``address_id``.
+
+        See :meth:`PlentyClient.set_order_address`.
+        """
+        return await self.send(
+            ep.set_order_address(order_id, address_id, type_id=type_id).guarded(precondition)
+        )
 
     async def cancel_order(
         self,

@@ -21,6 +21,8 @@ Retry classes of the writes (the caller re-reads after any ambiguous failure):
   address will be assigned", spec of the route).
 * ``update_order_status``: always. Setting a status the order already has
   changes nothing.
+* ``set_order_address``: always. Pointing the order's billing or delivery
+  relation at the address it already points at changes nothing.
 """
 
 from __future__ import annotations
@@ -50,6 +52,7 @@ from ..errors import InvalidRequestError
 from .filters import NO_ORDER_FILTER, OrderFilter, StatusId, status_id
 from .models import Address as AddressModel
 from .models import (
+    AddressRelation,
     AddressType,
     Comment,
     Contact,
@@ -108,6 +111,7 @@ __all__ = [
     "payment_methods",
     "payments_by_property",
     "search_variations",
+    "set_order_address",
     "shipping_countries",
     "shipping_packages",
     "shipping_profiles",
@@ -258,6 +262,32 @@ def update_order_status(order_id: int, status: StatusId) -> Operation[Order]:
         method="PUT",
         path=path("/rest/orders/{id}", id=_positive("order_id", order_id)),
         json=_StatusChange(status_id(status)),
+        parse=parse_model(Order),
+        retry=Retry.ALWAYS,
+    )
+
+
+@attrs.frozen
+class _AddressRelationsChange:
+    address_relations: tuple[AddressRelation, ...]
+
+
+def set_order_address(order_id: int, address_id: int, *, type_id: int) -> Operation[Order]:
+    """``PUT /rest/orders/{orderId}`` with ``{"addressRelations": [{typeId, addressId}]}``.
+
+    Points the order's billing (1) or delivery (2) address at an existing
+    address; the other one stays (an order has one address of each type).
+    Idempotent, so retried. An order is locked once invoiced: check its
+    ``lock_status`` first.
+    """
+    if type_id not in (AddressType.BILLING, AddressType.DELIVERY):
+        raise ValueError(f"type_id must be 1 (billing) or 2 (delivery), got {type_id!r}")
+    relation = AddressRelation(type_id, _positive("address_id", address_id))
+    return Operation(
+        name="set_order_address",
+        method="PUT",
+        path=path("/rest/orders/{id}", id=_positive("order_id", order_id)),
+        json=_AddressRelationsChange((relation,)),
         parse=parse_model(Order),
         retry=Retry.ALWAYS,
     )

@@ -1,7 +1,10 @@
 """Orders: create, read, list, search, update and cancel, and how an order is rendered.
 
 No idempotency on ``POST /rest/orders``: the same external order id can be
-created twice, exactly as in plentymarkets.
+created twice, exactly as in plentymarkets. ``PUT /rest/orders/{orderId}``
+re-points the billing or delivery address (one of each type per order) only
+while the order is unlocked (plentymarkets locks an order once invoiced; that
+it then refuses the change is inferred, not documented).
 """
 
 from __future__ import annotations
@@ -306,11 +309,33 @@ class Orders(Resource):
     @route(
         "PUT",
         "/rest/orders/{orderId}",
-        body={"statusId": None, "ownerId": None, "properties": [PROPERTY_SHAPE]},
+        body={
+            "statusId": None,
+            "ownerId": None,
+            "properties": [PROPERTY_SHAPE],
+            "addressRelations": [{"typeId": None, "addressId": None}],
+        },
     )
     def update_order(self, exchange: Exchange) -> FakeResponse:
         order = self.state.order_or_404(exchange.path_params["orderId"])
         body = exchange.json() or {}
+        # Checked before anything changes, so a refused update changes nothing.
+        relations = self._address_relations(body.get("addressRelations") or [], order.data["id"])
+        if relations and order.data["lockStatus"] != "unlocked":
+            raise Refusal(
+                422,
+                "422",
+                f"order {order.data['id']} is {order.data['lockStatus']}: its addresses are fixed",
+                path="addressRelations",
+            )
+        for relation in relations:
+            current = [r for r in order.address_relations if r["typeId"] == relation["typeId"]]
+            if [r["addressId"] for r in current] != [relation["addressId"]]:
+                # One address per type: the relation of that type is replaced.
+                order.address_relations = [
+                    r for r in order.address_relations if r not in current
+                ] + [relation]
+                self.state.touch(order)
         if "statusId" in body:
             self.state.change_status(
                 order, decimal_value(body["statusId"], "statusId"), user_id=1, text="REST"

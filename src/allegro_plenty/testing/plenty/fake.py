@@ -390,6 +390,20 @@ class FakePlenty(FakeService):
             order = self._state.order_or_404(order_id)
             self._state.change_status(order, Decimal(str(status)), user_id=user_id, text="Back end")
 
+    def lock_order(self, order_id: int, lock_status: str = "permanentlyLocked") -> None:
+        """Lock an order as invoicing does (``reversibleLocked`` or ``permanentlyLocked``).
+
+        A locked order keeps its addresses: re-pointing one is refused with 422.
+        """
+        if lock_status not in ("reversibleLocked", "permanentlyLocked"):
+            raise ValueError(
+                f"lock_status must be reversibleLocked or permanentlyLocked, not {lock_status!r}"
+            )
+        with self.lock:
+            order = self._state.order_or_404(order_id)
+            order.data["lockStatus"] = lock_status
+            order.data["isLocked"] = True
+
     def create_delivery_order(
         self, order_id: int, items: Mapping[int, Decimal | int] | None = None
     ) -> int:
