@@ -26,6 +26,7 @@ from ..plenty.models import (
     AddressType,
     Comment,
     Contact,
+    NewAddress,
     NewComment,
     NewPayment,
     Order,
@@ -64,14 +65,17 @@ Renew = Callable[[], Any]
 
 @attrs.frozen
 class FollowUps:
-    """What a bound order gets after its creation: one payment per paid part, comments."""
+    """What a bound order gets after its creation: one payment per paid part, comments;
+    and where it goes (for the update path)."""
 
     payments: tuple[NewPayment, ...]
     comments: tuple[CommentDraft, ...]
+    delivery: NewAddress | None = None
 
 
 def follow_ups(run: AccountRun, form: CheckoutForm, refs: Referrers) -> Plan[FollowUps]:
-    """The payments and comments of ``form`` as it is now, whatever its eligibility.
+    """The payments, comments and delivery address of ``form`` as it is now, whatever its
+    eligibility.
 
     A bound form is never un-imported because its status moved on, so this
     uses the mapper's concerns directly, not :meth:`~OrderMapper.map`.
@@ -80,7 +84,8 @@ def follow_ups(run: AccountRun, form: CheckoutForm, refs: Referrers) -> Plan[Fol
     mapper = run.mapper
     try:
         state = mapper.start(form, run.context(refs.own, {}))
-        return FollowUps(mapper.payments(state), mapper.comments(state))
+        delivery = mapper.delivery_address(state) or mapper.billing_address(state, None)
+        return FollowUps(mapper.payments(state), mapper.comments(state), delivery)
     except MappingError:
         raise
     except Exception as exc:
