@@ -133,7 +133,7 @@ class World:
     plenty: FakePlenty = attrs.field(
         default=attrs.Factory(lambda self: FakePlenty(clock=self.clock), takes_self=True)
     )
-    ledger: MemoryLedger = attrs.field(
+    ledger: Any = attrs.field(
         default=attrs.Factory(lambda self: MemoryLedger(clock=self.clock.time), takes_self=True)
     )
     tokens: MemoryTokenStore = attrs.field(factory=MemoryTokenStore)
@@ -201,6 +201,7 @@ class World:
         plenty_options: dict[str, Any] | None = None,
         allegro_answers: Answer | None = None,
         plenty_answers: Answer | None = None,
+        debug: bool = False,
         **options: Any,
     ) -> Iterator[Runner]:
         """An importer for ``accounts`` (the default seller's by default).
@@ -250,6 +251,9 @@ class World:
                 )
             return
         loop = asyncio.new_event_loop()
+        if debug:  # asyncio reports every callback that holds the loop for 50 ms or more
+            loop.set_debug(True)
+            loop.slow_callback_duration = 0.05
         plenty_async = async_plenty_client(
             self.plenty, self.clock,
             {"transport": AsyncIntercept(self.plenty.async_transport(), plenty_answers)},

@@ -6,14 +6,16 @@ Sync and async importers run the same tests through the public API.
 from __future__ import annotations
 
 import json
+import logging
 from datetime import timedelta
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
 from allegro_plenty import ImportSettings
 from allegro_plenty.importer import EntryKind
-from allegro_plenty.ledger import BindingOrigin
+from allegro_plenty.ledger import BindingOrigin, SqliteLedger
 from allegro_plenty.testing import checkout_form
 
 from .importer_support import MODES, SETTINGS, World, allegro_writes, plenty_writes
@@ -244,3 +246,47 @@ def test_the_progress_hook_sees_every_entry_and_the_result_counts_them(world: Wo
 def test_settings_durations_accept_timedeltas() -> None:
     settings = ImportSettings(sweep_interval=timedelta(minutes=5), backfill=timedelta(days=1))
     assert (settings.sweep_interval, settings.backfill) == (300.0, 86400.0)
+
+
+def test_logs_carry_ids_and_no_personal_data(
+    world: World, caplog: pytest.LogCaptureFixture
+) -> None:
+    form_id = world.add(seed=50, company=True, message_to_seller="Proszę o fakturę VAT")
+    unpaid = world.add(seed=51, status="FILLED_IN")
+    caplog.set_level(logging.DEBUG, logger="allegro_plenty")
+    with world.importer() as importer:
+        importer.run()
+    personal = set()
+    for fid in (form_id, unpaid):
+        form = world.allegro.checkout_form(fid)
+        buyer, address = form["buyer"], form["delivery"]["address"]
+        personal |= {buyer["email"], buyer["login"], buyer["firstName"], buyer["lastName"]}
+        personal |= {address["street"], address["city"], address["phoneNumber"]}
+        personal.add(form.get("messageToSeller") or "Proszę o fakturę VAT")
+    importer_records = [r for r in caplog.records if r.name == "allegro_plenty.importer"]
+    assert importer_records
+    for record in caplog.records:
+        if not record.name.startswith("allegro_plenty"):
+            continue
+        text = record.getMessage() + repr(vars(record))
+        leaked = sorted(value for value in personal if value and value in text)
+        assert leaked == [], f"{record.name}: {record.getMessage()}"
+    outcomes = {(r.checkout_form_id, r.outcome) for r in importer_records if hasattr(r, "outcome")}
+    assert outcomes == {(form_id, "created"), (unpaid, "skipped")}
+    assert all(r.account == world.seller for r in importer_records if hasattr(r, "outcome"))
+
+
+def test_the_async_importer_never_holds_the_event_loop(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    world = World()
+    world.ledger = SqliteLedger(tmp_path / "ledger.db", clock=world.clock.time)
+    for seed in range(60, 66):
+        world.add(seed=seed)
+    caplog.set_level(logging.WARNING, logger="asyncio")
+    with world.importer("async", debug=True) as importer:
+        result = importer.run()
+        importer.run()
+    assert result.counts["created"] == 6
+    slow = [r.getMessage() for r in caplog.records if r.name == "asyncio"]
+    assert slow == []
