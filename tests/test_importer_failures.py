@@ -341,3 +341,23 @@ def test_without_the_ownership_check_the_held_worker_duplicates(
     """Negative control: the same race, the pre-write check removed: two orders."""
     world, form_id, _ = lease_race(monkeypatch)
     assert len(world.orders(form_id)) == 2
+
+
+def test_an_event_of_another_seller_stops_the_account(world: World) -> None:
+    with world.importer() as importer:
+        importer.run()
+    form_id = world.add(seed=17)
+    (event,) = [e for e in world.allegro.events(form_id) if e["type"] == "READY_FOR_PROCESSING"]
+    event["order"]["seller"]["id"] = "11111111"
+
+    def foreign_journal(request: httpx.Request) -> httpx.Response | None:
+        if request.url.path != "/order/events":
+            return None
+        return httpx.Response(200, json={"events": [event]}, headers={"trace-id": "t-ev"})
+
+    with world.importer(allegro_answers=foreign_journal) as importer:
+        result = importer.run()
+    (stop,) = result.stops
+    assert (stop.account, stop.error) == (world.seller, "ConfigurationError")
+    assert "11111111" in stop.message
+    assert world.orders(form_id) == []
