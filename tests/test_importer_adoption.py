@@ -165,6 +165,23 @@ def test_several_allegro_referrers_are_a_configuration_error_naming_them(world: 
     assert world.orders(form_id) == []
 
 
+def test_an_account_stop_never_counts_against_the_form(world: World) -> None:
+    """A set-up problem is not the form's fault: however many runs stop on it, the form
+    is never failed nor quarantined, and is imported once the set-up is fixed."""
+    form_id = world.add(seed=9)
+    first = world.plenty.add_referrer("Allegro")
+    world.plenty.add_referrer("Allegro")
+    settings = attrs.evolve(SETTINGS, max_attempts=2)
+    with world.importer(settings=settings) as importer:
+        for _ in range(3):
+            assert [s.error for s in importer.run().stops] == ["ConfigurationError"]
+            world.clock.advance(3600)
+    assert world.ledger.failure(world.seller, form_id) is None
+    with world.importer(settings=attrs.evolve(settings, referrer_id=first)) as importer:
+        fixed = importer.run()
+    assert [e.kind for e in fixed.entries] == [EntryKind.CREATED]
+
+
 def test_a_parent_refusing_sub_referrers_is_a_configuration_error(world: World) -> None:
     world.add(seed=10)
     built_in = world.plenty.add_referrer("Allegro", origin="plenty")  # plenty's own: no subs

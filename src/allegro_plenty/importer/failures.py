@@ -110,8 +110,8 @@ def defer(run: AccountRun, form_id: str, why: str, *, lost_race: bool = False) -
 def fail(
     run: AccountRun, form_id: str, error: Exception, order_id: int | None = None
 ) -> Plan[None]:
-    """Record ``error`` for the form; raise :class:`AccountStopped` or :class:`RunStopped` if it
-    reaches further than the form."""
+    """Record ``error`` for the form, or raise :class:`AccountStopped` or :class:`RunStopped`
+    if it reaches further than the form."""
     severity = classify(error)
     if severity is Severity.LOST:
         yield from defer(run, form_id, "lost the claim to another worker")
@@ -123,16 +123,18 @@ def fail(
             "checkout form %s: unexpected %s", form_id, type(error).__name__, exc_info=error,
             extra={"account": run.key, "checkout_form_id": form_id},
         )  # fmt: skip
+    if severity in (Severity.ACCOUNT, Severity.RUN):
+        # Not the form's fault: nothing recorded against it (no attempt counted). Its
+        # source was not moved past it, so a later run comes back to it.
+        run.entry(EntryKind.FAILED, form_id, order_id=order_id, reason=why, request_ids=ids)
+        stopped = AccountStopped if severity is Severity.ACCOUNT else RunStopped
+        raise stopped(why) from error
     if severity is Severity.QUARANTINE:
         yield from _quarantine(run, form_id, why)
         run.entry(EntryKind.QUARANTINED, form_id, order_id=order_id, reason=why, request_ids=ids)
         return
     kind = yield from _record(run, form_id, why)
     run.entry(kind, form_id, order_id=order_id, reason=why, request_ids=ids)
-    if severity is Severity.ACCOUNT:
-        raise AccountStopped(why) from error
-    if severity is Severity.RUN:
-        raise RunStopped(why) from error
 
 
 def _quarantine(run: AccountRun, form_id: str, why: str) -> Plan[None]:

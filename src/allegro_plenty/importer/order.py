@@ -131,19 +131,26 @@ def _claimed(run: AccountRun, form: CheckoutForm, renew: Renew) -> Plan[None]:
     if existing is not None and existing.referrer_id != refs.own:
         yield from _adopt(run, form, existing.id)
         return
+    if existing is not None:  # ours: an earlier run created it and stopped before binding it
+        binding = yield from _bind(run, form, existing.id)
+        wanted = yield from follow_ups(run, form, refs)
+        yield from finish(run, form, binding, renew, wanted, resuming=True)
+        run.entry(EntryKind.CREATED, form.id, order_id=existing.id, reason="found and finished")
+        return
     draft = yield from map_form(run, form, refs)
-    created: Order | None = None
-    if existing is None:
-        created = yield from _create(run, form, draft, refs, renew)
-        order_id, resuming = created.id, False
-    else:  # ours: an earlier run created it and stopped before binding it
-        order_id, resuming = existing.id, True
-    binding = yield from call(
+    created = yield from _create(run, form, draft, refs, renew)
+    binding = yield from _bind(run, form, created.id)
+    wanted = FollowUps(draft.payments, draft.comments)
+    yield from finish(run, form, binding, renew, wanted, resuming=False, created=created)
+    run.entry(EntryKind.CREATED, form.id, order_id=created.id)
+
+
+def _bind(run: AccountRun, form: CheckoutForm, order_id: int) -> Plan[Binding]:
+    """Bind at once: from here on every run knows the order and finishes it."""
+    binding: Binding = yield from call(
         "ledger", "bind", run.key, form.id, order_id, origin=BindingOrigin.CREATED
     )
-    done = FollowUps(draft.payments, draft.comments)
-    yield from finish(run, form, binding, renew, done, resuming=resuming, created=created)
-    run.entry(EntryKind.CREATED, form.id, order_id=order_id)
+    return binding
 
 
 def _dry_run(run: AccountRun, form: CheckoutForm) -> Plan[None]:
