@@ -5,12 +5,12 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from decimal import ROUND_FLOOR, Decimal
-from typing import Any
 
 import attrs
 
 from ..accounts import AllegroAccount
 from ..mapping import MappingContext, OrderMapper
+from ..plenty.models import VatConfiguration
 from .result import EntryKind, ImportEntry, ImportResult, ImportWarning
 from .settings import ImportSettings
 
@@ -70,7 +70,7 @@ class Reference:
     """Reference data for mapping, read once per run (the clients cache it further)."""
 
     country_ids: dict[str, int]
-    vat: dict[str, Any]
+    vat: dict[str, VatConfiguration]
     rates: dict[str, Decimal]
 
 

@@ -124,6 +124,7 @@ class ImportResult:
         dry_run: Whether nothing was written.
         complete: ``False`` when ``max_orders`` or ``deadline`` cut the run short
             (the next run goes on where it stopped).
+        on_entry: The progress hook, called with each entry as it is recorded.
     """
 
     entries: list[ImportEntry] = attrs.field(factory=list)
