@@ -165,10 +165,9 @@ def plenty_client(
         password=fake.password,
         token_store=options.pop("token_store", None) or MemoryTokenStore(),
         transport=via.get("transport"),
-        sleep=clock.sleep,
         monotonic=clock.monotonic,
         clock=clock.now,
-        **{"strict": True, **options},
+        **{"sleep": clock.sleep, "strict": True, **options},
     )
 
 

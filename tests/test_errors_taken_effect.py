@@ -38,6 +38,8 @@ from allegro_plenty import (
     CursorConflictError,
     DamagedTokenFileError,
     DeviceFlowError,
+    DuplicateOrdersFound,
+    ForeignOrderExists,
     InternalServerError,
     InvalidRequestError,
     LedgerBusyError,
@@ -299,6 +301,8 @@ NOT_SENT: list[tuple[str, AllegroPlentyError]] = [
     ("binding conflict", BindingConflictError("bound", existing=None)),
     ("cursor conflict", CursorConflictError(account="a", name="n", expected=1, found=2)),
     ("not in the ledger", NotInLedgerError("unbound")),
+    ("several orders carry the form", DuplicateOrdersFound("form-1", [7, 8])),
+    ("a foreign order carries the form", ForeignOrderExists("form-1", 7, Decimal(2))),
     ("the base class", AllegroPlentyError("anything")),
 ]
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from allegro_plenty._plan import AsyncDriver, Plan, SyncDriver, call
+from allegro_plenty._plan import AsyncDriver, Plan, SyncDriver, bound, call
 
 
 class Store:
@@ -123,3 +123,26 @@ def test_a_call_repr_shows_no_arguments() -> None:
     effect = next(call("plenty", "login", "user", "s3cret-password"))
     assert "s3cret" not in repr(effect)
     assert repr(effect) == "Call(plenty.login)"
+
+
+@pytest.mark.parametrize("mode", ["sync", "async"])
+def test_a_deferred_call_hands_the_plan_the_bound_method_uncalled(mode: str) -> None:
+    store = Store()
+
+    def plan() -> Plan[Any]:
+        put = yield from bound("store", "put", "e", value=4)
+        assert store.calls == []  # not called yet
+        return put
+
+    put = run(mode, plan(), store)
+    result = put()
+    if mode == "async":  # the async twin's method: calling it gives an awaitable
+        asyncio.run(result)
+    assert store.calls == ["put e"]
+    assert store.values == {"e": 4}
+
+
+def test_a_deferred_call_names_itself_without_arguments() -> None:
+    effect = next(bound("ledger", "renew", "claim", lease=60))
+    assert effect.deferred
+    assert repr(effect) == "Call(ledger.renew, deferred)"

@@ -3,7 +3,8 @@
 The public names are re-exported here; submodules hold the details:
 :mod:`allegro_plenty.allegro` (client, OAuth, :mod:`~allegro_plenty.allegro.models`),
 :mod:`allegro_plenty.plenty` (client, throttle, :mod:`~allegro_plenty.plenty.models`),
-:mod:`allegro_plenty.mapping` (the pure order mapper), :mod:`allegro_plenty.errors`,
+:mod:`allegro_plenty.mapping` (the pure order mapper), :mod:`allegro_plenty.importer`
+(the exactly-once order importer), :mod:`allegro_plenty.errors`,
 :mod:`allegro_plenty.tokens`, and :mod:`allegro_plenty.testing` (fakes of both
 services for tests; not imported here).
 """
@@ -44,7 +45,9 @@ from .errors import (
     CursorConflictError,
     DamagedTokenFileError,
     DeviceFlowError,
+    DuplicateOrdersFound,
     ErrorItem,
+    ForeignOrderExists,
     InternalServerError,
     InvalidRequestError,
     LedgerBusyError,
@@ -72,6 +75,7 @@ from .errors import (
     TooManySessionsError,
     UnprocessableEntityError,
 )
+from .importer import AsyncOrderImporter, ImportResult, ImportSettings, OrderImporter
 from .mapping import (
     DEFAULT_FULFILLMENT_STATUSES,
     TEXT_LIMITS,
@@ -125,6 +129,7 @@ __all__ = [
     "AllegroPlentyError",
     "AsyncAllegroClient",
     "AsyncAllegroOAuth",
+    "AsyncOrderImporter",
     "AsyncPlentyClient",
     "AuthenticationError",
     "BadRequestError",
@@ -138,7 +143,11 @@ __all__ = [
     "CursorConflictError",
     "DamagedTokenFileError",
     "DeviceFlowError",
+    "DuplicateOrdersFound",
     "ErrorItem",
+    "ForeignOrderExists",
+    "ImportResult",
+    "ImportSettings",
     "InternalServerError",
     "InvalidRequestError",
     "JsonFileTokenStore",
@@ -161,6 +170,7 @@ __all__ = [
     "OrderDraft",
     "OrderEventWalk",
     "OrderFilter",
+    "OrderImporter",
     "OrderMapper",
     "OrderWalk",
     "PagingError",

@@ -156,6 +156,12 @@ class Connection(Generic[HttpT, TransportT, SleepT]):
             {HTTP: self._engine, LOCKS: kind.locks(), "sleep": self._engine.sleep}
         )
 
+    @property
+    def timeout(self) -> httpx.Timeout:
+        """The HTTP client's timeouts: how long one attempt of a call can take."""
+        timeout: httpx.Timeout = self._http.timeout
+        return timeout
+
     def _use_token(self, access_token: str) -> None:
         """Send ``access_token`` as given, never renewing it."""
         self._engine.auth = StaticTokenAuth(access_token)

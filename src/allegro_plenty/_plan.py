@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import inspect
 from collections.abc import Callable, Coroutine, Generator, Mapping, Sequence
 from typing import Any, Generic, Protocol, TypeVar
@@ -41,6 +42,7 @@ __all__ = [
     "Plan",
     "SyncDriver",
     "Walk",
+    "bound",
     "call",
     "collect",
     "next_page",
@@ -53,16 +55,23 @@ T_co = TypeVar("T_co", covariant=True)
 
 @attrs.frozen
 class Call:
-    """One effect: call ``method`` of the resource named ``target``."""
+    """One effect: call ``method`` of the resource named ``target``.
+
+    A *deferred* call is not made: the plan receives the bound callable
+    (``functools.partial(resource.method, *args, **kwargs)``) to hand on, e.g.
+    as the precondition a client runs right before each send attempt. Driven
+    async, calling it returns an awaitable where the resource's method does.
+    """
 
     target: str
     method: str
     args: tuple[Any, ...] = ()
     kwargs: Mapping[str, Any] = attrs.field(factory=dict)
+    deferred: bool = False
 
     def __repr__(self) -> str:
         # Arguments may hold personal data or secrets: name the call only.
-        return f"Call({self.target}.{self.method})"
+        return f"Call({self.target}.{self.method}{', deferred' if self.deferred else ''})"
 
 
 Plan = Generator[Call, Any, T]
@@ -72,6 +81,16 @@ Plan = Generator[Call, Any, T]
 def call(target: str, method: str, *args: Any, **kwargs: Any) -> Plan[Any]:
     """A plan of one call: ``result = yield from call("ledger", "binding", account, form_id)``."""
     return (yield Call(target, method, args, kwargs))
+
+
+def bound(target: str, method: str, *args: Any, **kwargs: Any) -> Plan[Callable[[], Any]]:
+    """A plan returning ``target.method`` bound to these arguments, not called.
+
+    ``renew = yield from bound("ledger", "renew", claim, lease=60)`` gives the
+    sync ledger's method under the sync driver and the async ledger's under the
+    async one, so a plan can pass a resource's method on without knowing which.
+    """
+    return (yield Call(target, method, args, kwargs, deferred=True))  # type: ignore[no-any-return]
 
 
 class Walk(Protocol[P, T_co]):
@@ -148,6 +167,13 @@ class _Driver:
             raise LookupError(f"no resource named {effect.target!r} to run {effect!r}") from None
         return getattr(resource, effect.method)
 
+    def _perform(self, effect: Call) -> Any:
+        """The call's result (an awaitable for async methods), or the bound method if deferred."""
+        method = self._method(effect)
+        if effect.deferred:
+            return functools.partial(method, *effect.args, **effect.kwargs)
+        return method(*effect.args, **effect.kwargs)
+
 
 class _Run(Generic[T]):
     """One plan under way: its next effect, given how the last call went.
@@ -192,7 +218,7 @@ class SyncDriver(_Driver):
         with contextlib.closing(plan):
             while (effect := run.next_effect()) is not None:
                 try:
-                    run.succeeded(self._method(effect)(*effect.args, **effect.kwargs))
+                    run.succeeded(self._perform(effect))
                 except Exception as exc:  # noqa: PERF203 - a failure is the plan's to handle
                     run.failed(exc)
         return run.result
@@ -211,7 +237,7 @@ class AsyncDriver(_Driver):
         with contextlib.closing(plan):
             while (effect := run.next_effect()) is not None:
                 try:
-                    value = self._method(effect)(*effect.args, **effect.kwargs)
+                    value = self._perform(effect)
                     run.succeeded(await value if inspect.isawaitable(value) else value)
                 except Exception as exc:  # noqa: PERF203 - a failure is the plan's to handle
                     run.failed(exc)

@@ -38,7 +38,9 @@ __all__ = [
     "CursorConflictError",
     "DamagedTokenFileError",
     "DeviceFlowError",
+    "DuplicateOrdersFound",
     "ErrorItem",
+    "ForeignOrderExists",
     "InternalServerError",
     "InvalidRequestError",
     "LedgerBusyError",
@@ -616,3 +618,48 @@ class ModelValidationError(AllegroPlentyError, ValueError):
         self.model = model
         self.reason = reason
         self.field_path = field_path
+
+
+class DuplicateOrdersFound(AllegroPlentyError):
+    """More than one plentymarkets sales order carries the form's external order id.
+
+    The importer never picks one of them: it quarantines the form until a person
+    merges or cancels the duplicates and marks the form handled
+    (:meth:`~allegro_plenty.ledger.ImportLedger.mark_handled`).
+
+    Attributes:
+        checkout_form_id: The Allegro checkout-form id.
+        order_ids: The plentymarkets orders that claim it.
+    """
+
+    def __init__(self, checkout_form_id: str, order_ids: Sequence[int]) -> None:
+        ids = ", ".join(map(str, order_ids))
+        super().__init__(
+            f"checkout form {checkout_form_id}: plentymarkets orders {ids} all carry it"
+        )
+        self.checkout_form_id = checkout_form_id
+        self.order_ids = tuple(order_ids)
+
+
+class ForeignOrderExists(AllegroPlentyError):
+    """A plentymarkets order with the form's external order id exists under a referrer
+    that is neither the importer's nor listed in ``adopt_referrer_ids``.
+
+    The importer never creates the order again and never takes the other one
+    over: list its referrer in ``adopt_referrer_ids`` to adopt it, or mark the
+    form handled.
+
+    Attributes:
+        checkout_form_id: The Allegro checkout-form id.
+        order_id: The plentymarkets order.
+        referrer_id: Its referrer.
+    """
+
+    def __init__(self, checkout_form_id: str, order_id: int, referrer_id: object) -> None:
+        super().__init__(
+            f"checkout form {checkout_form_id}: plentymarkets order {order_id} carries it under "
+            f"referrer {referrer_id}, which is not listed in adopt_referrer_ids"
+        )
+        self.checkout_form_id = checkout_form_id
+        self.order_id = order_id
+        self.referrer_id = referrer_id

@@ -128,7 +128,12 @@ class _Authorize:
     rejected: str | None
 
 
-_Action = _Send | _Sleep | _Authorize
+@attrs.frozen
+class _Check:
+    """Run the operation's precondition now; it raises to stop the call unsent."""
+
+
+_Action = _Send | _Sleep | _Authorize | _Check
 _Outcome = httpx.Response | httpx.RequestError | str | None
 
 
@@ -160,6 +165,9 @@ def _exchange(cfg: EngineConfig, op: Operation[T]) -> Generator[_Action, _Outcom
     while True:
         while (wait := service.before_send(op)) > 0:
             yield _Sleep(wait)
+        if op.precondition is not None:
+            # After every wait, so a check (a claim's renewal) is as fresh as can be.
+            yield _Check()
         request = _build_request(cfg, op, token)
         url = redact_url(str(request.url))
         started = time.monotonic()
@@ -262,6 +270,13 @@ def _connection_error(
     )
 
 
+def _close(awaitable: Awaitable[Any]) -> None:
+    # A coroutine never awaited warns when collected; say why it was not instead.
+    close = getattr(awaitable, "close", None)
+    if close is not None:
+        close()
+
+
 def _attach_cause(error: BaseException, outcome: _Outcome) -> None:
     # The cause is a copy without the request: httpx errors keep the request,
     # whose headers hold the bearer token, and error trackers capture causes.
@@ -300,6 +315,13 @@ class SyncEngine:
                         outcome = exc
                 elif isinstance(action, _Sleep):
                     self.sleep(action.seconds)
+                    outcome = None
+                elif isinstance(action, _Check):
+                    assert op.precondition is not None
+                    checked = op.precondition()
+                    if inspect.isawaitable(checked):
+                        _close(checked)
+                        raise TypeError(f"{op.name}: a blocking client needs a blocking check")
                     outcome = None
                 else:
                     if self.auth is None:
@@ -342,6 +364,11 @@ class AsyncEngine:
                         outcome = exc
                 elif isinstance(action, _Sleep):
                     await self.sleep(action.seconds)
+                    outcome = None
+                elif isinstance(action, _Check):
+                    assert op.precondition is not None
+                    if inspect.isawaitable(checked := op.precondition()):
+                        await checked
                     outcome = None
                 else:
                     if self.auth is None:

@@ -24,6 +24,7 @@ __all__ = [
     "BodyMismatch",
     "ErrorReader",
     "Operation",
+    "Precondition",
     "Retry",
     "no_content",
     "parse_json",
@@ -63,6 +64,11 @@ class BodyMismatch(Exception):
 Parser = Callable[[httpx.Response, cattrs.Converter], T]
 ErrorReader = Callable[[httpx.Response, tuple[str, ...]], Exception | None]
 """Reads an error answer into an exception, or gives ``None`` for "not mine"."""
+Precondition = Callable[[], Any]
+"""Checked right before each send attempt: raises to stop the call unsent.
+
+The async engine awaits what it returns when that is awaitable.
+"""
 
 
 @attrs.frozen
@@ -92,6 +98,10 @@ class Operation(Generic[T]):
         status_errors: Exception classes for specific statuses, overriding the
             default per-status class (Allegro's 409 on a fulfillment PUT is a
             StaleRevisionError).
+        precondition: Run by the engine right before each send attempt, after
+            any throttle wait or retry backoff; if it raises, nothing is sent,
+            nothing is retried and its error reaches the caller (a worker
+            renewing its claim before a write: see :meth:`guarded`).
     """
 
     name: str
@@ -108,6 +118,11 @@ class Operation(Generic[T]):
     secrets: tuple[str, ...] = attrs.field(default=(), repr=False)
     read_error: ErrorReader | None = None
     status_errors: Mapping[int, type[APIStatusError]] = attrs.field(factory=dict)
+    precondition: Precondition | None = attrs.field(default=None, eq=False, repr=False)
+
+    def guarded(self, precondition: Precondition | None) -> Operation[T]:
+        """This operation with ``precondition`` checked before each send attempt."""
+        return self if precondition is None else attrs.evolve(self, precondition=precondition)
 
     @property
     def is_write(self) -> bool:

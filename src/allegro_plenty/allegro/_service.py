@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 import threading
 import time
+from datetime import datetime, timezone
+from email.utils import parsedate_to_datetime
 from typing import Any
 
 import httpx
@@ -90,6 +92,20 @@ def oauth_error(response: httpx.Response, secrets: tuple[str, ...]) -> OAuthErro
     )
 
 
+def response_date(response: httpx.Response) -> datetime | None:
+    """The response's ``Date`` header as an aware UTC datetime, or ``None`` if absent or bad."""
+    raw = response.headers.get("date")
+    if raw is None:
+        return None
+    try:
+        parsed = parsedate_to_datetime(raw)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if parsed.tzinfo is None:  # "-0000": RFC 5322's "UTC, source unknown"
+        parsed = parsed.replace(tzinfo=timezone.utc)
+    return parsed.astimezone(timezone.utc)
+
+
 class AllegroService:
     """The :class:`~allegro_plenty._http.engine.Service` for Allegro.
 
@@ -100,6 +116,9 @@ class AllegroService:
         retry: The client's retry policy; a 429 blocks the gate for its
             ``Retry-After`` or its rate-limit backoff, capped at
             ``max_retry_after``.
+
+    Attributes:
+        last_date: The ``Date`` of the last API response (Allegro's clock).
     """
 
     name = "allegro"
@@ -111,6 +130,7 @@ class AllegroService:
         self._retry = retry or RetryPolicy()
         self._lock = threading.Lock()
         self._throttled = 0  # 429s in a row this client got, for the backoff's doubling
+        self.last_date: datetime | None = None
 
     def request_id(self, response: httpx.Response) -> str | None:
         """Allegro's ``trace-id`` header (the token endpoint sends none)."""
@@ -122,7 +142,8 @@ class AllegroService:
         return 0.0 if self.rate_gate is None else self.rate_gate.wait()
 
     def after_response(self, operation: Operation[Any], response: httpx.Response) -> None:
-        """On a 429, block the gate for every client of the application.
+        """Keep the answer's ``Date`` (Allegro's time, for watermarks that never trust
+        ours); on a 429, block the gate for every client of the application.
 
         The block is the wait the engine's own retry takes at the least (the
         backoff without its jitter, which only adds), so the client that got
@@ -130,6 +151,9 @@ class AllegroService:
         while the gate is already blocked belongs to the burst that caused the
         block and does not lengthen it.
         """
+        date = response_date(response)
+        if date is not None:
+            self.last_date = date
         gate, policy = self.rate_gate, self._retry
         with self._lock:
             if response.status_code != 429:

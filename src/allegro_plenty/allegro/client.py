@@ -119,8 +119,9 @@ class _AllegroClientBase(Connection[HttpT, TransportT, SleepT], Generic[HttpT, T
             )
         self.rate_gate: AllegroRateGate | None = None if rate_gate is False else rate_gate
         settings = HttpSettings(retry, timeout=timeout, on_retry=on_retry)
+        self._service = AllegroService(self.rate_gate, retry)
         config = settings.engine_config(
-            AllegroService(self.rate_gate, retry),
+            self._service,
             self.environment.api_url,
             make_converter(strict=strict),
             {"Accept": MEDIA_TYPE},
@@ -135,6 +136,15 @@ class _AllegroClientBase(Connection[HttpT, TransportT, SleepT], Generic[HttpT, T
         return (
             f"{type(self).__name__}(account={self.account!r}, api_url={self.environment.api_url!r})"
         )
+
+    def last_response_date(self) -> datetime | None:
+        """The ``Date`` header of the last answer from Allegro's API, in UTC (``None`` before one).
+
+        Allegro's clock, not this host's: a watermark taken from it never skips
+        forms because the host's clock runs ahead. Shared by the threads or
+        tasks using this client, so it is the latest answer of any of them.
+        """
+        return self._service.last_date
 
     # --- plans ---------------------------------------------------------------------------
 

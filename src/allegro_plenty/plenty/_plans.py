@@ -18,7 +18,7 @@ from typing import TypeVar
 
 from .._cache import TtlCache, cached
 from .._client import HTTP, run
-from .._http.operation import Operation
+from .._http.operation import Operation, Precondition
 from .._plan import Plan, collect
 from ..errors import APIError
 from ..tokens import Token
@@ -189,10 +189,14 @@ def referrers_named(cache: TtlCache, name: str) -> Plan[list[Referrer]]:
 
 
 def create_referrer(
-    cache: TtlCache, referrer: NewReferrer, parent_id: int | None
+    cache: TtlCache,
+    referrer: NewReferrer,
+    parent_id: int | None,
+    precondition: Precondition | None = None,
 ) -> Plan[Referrer]:
     """Create a referrer; the cached list is read again next time."""
-    created = yield from run(ep.create_referrer(referrer, parent_id=parent_id))
+    operation = ep.create_referrer(referrer, parent_id=parent_id).guarded(precondition)
+    created = yield from run(operation)
     cache.drop("referrers")
     return created
 

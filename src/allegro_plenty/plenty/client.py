@@ -29,6 +29,7 @@ from .._client import (
     TransportT,
 )
 from .._convert import Style, make_converter
+from .._http.operation import Precondition
 from .._http.redact import require_scrubbable
 from .._http.retry import RetryEvent, RetryPolicy
 from .._plan import Plan
@@ -241,17 +242,24 @@ class PlentyClient(
             once, each is read once.
         system_currency: The system currency, if you know it; otherwise it is
             inferred from the exchange rates.
+
+    Every write method takes ``precondition=``: a callable run right before
+    each send attempt, after any throttle wait or retry backoff. If it raises,
+    nothing is sent, nothing is retried and its error reaches you. The importer
+    passes its ledger claim's renewal, so a worker that lost its claim while it
+    waited for the rate limit never writes. (A call stopped this way still
+    counts as admitted by the throttle, which only ever errs towards fewer calls.)
     """
 
     # --- orders --------------------------------------------------------------
 
-    def create_order(self, order: NewOrder) -> Order:
+    def create_order(self, order: NewOrder, *, precondition: Precondition | None = None) -> Order:
         """Create an order (``POST /rest/orders``). Never retried.
 
         After a timeout, reset or 5xx the order may exist:
         :meth:`find_orders_by_external_id` before creating it again.
         """
-        return self.send(ep.create_order(order))
+        return self.send(ep.create_order(order).guarded(precondition))
 
     def get_order(
         self, order_id: int, *, relations: Sequence[str] = ep.DEFAULT_ORDER_RELATIONS
@@ -313,23 +321,41 @@ class PlentyClient(
         """The delivery orders (type 2) split off a sales order."""
         return self._drive(plans.delivery_orders(order_id))
 
-    def update_order_status(self, order_id: int, status: StatusId) -> Order:
+    def update_order_status(
+        self, order_id: int, status: StatusId, *, precondition: Precondition | None = None
+    ) -> Order:
         """Set the status (``5``, ``"5.1"``, ``Decimal("5.1")``); idempotent, so retried."""
-        return self.send(ep.update_order_status(order_id, status))
+        return self.send(ep.update_order_status(order_id, status).guarded(precondition))
 
-    def set_order_address(self, order_id: int, address_id: int, *, type_id: int) -> Order:
+    def set_order_address(
+        self,
+        order_id: int,
+        address_id: int,
+        *,
+        type_id: int,
+        precondition: Precondition | None = None,
+    ) -> Order:
         """Point the order's billing (1) or delivery (2) address at ``address_id``.
 
         Make the address first (:meth:`create_address`); idempotent, so retried.
         An order is locked once invoiced: check ``Order.lock_status`` first.
         """
-        return self.send(ep.set_order_address(order_id, address_id, type_id=type_id))
+        return self.send(
+            ep.set_order_address(order_id, address_id, type_id=type_id).guarded(precondition)
+        )
 
     def cancel_order(
-        self, order_id: int, *, status: StatusId = Decimal(8), message: str | None = None
+        self,
+        order_id: int,
+        *,
+        status: StatusId = Decimal(8),
+        message: str | None = None,
+        precondition: Precondition | None = None,
     ) -> None:
         """Cancel an order (``PUT /rest/orders/{id}/cancel``)."""
-        return self.send(ep.cancel_order(order_id, status=status, message=message))
+        return self.send(
+            ep.cancel_order(order_id, status=status, message=message).guarded(precondition)
+        )
 
     def order_status_history(self, order_id: int) -> tuple[StatusHistoryEntry, ...]:
         """The status changes of one order, oldest first."""
@@ -364,13 +390,19 @@ class PlentyClient(
         """Referrers whose back-end or public name is exactly ``name``."""
         return self._drive(plans.referrers_named(self._cache, name))
 
-    def create_referrer(self, referrer: NewReferrer, *, parent_id: int | None = None) -> Referrer:
+    def create_referrer(
+        self,
+        referrer: NewReferrer,
+        *,
+        parent_id: int | None = None,
+        precondition: Precondition | None = None,
+    ) -> Referrer:
         """Create a referrer, a sub-referrer of ``parent_id`` if given.
 
         Re-sent only if plenty provably did not get it; after an ambiguous
         failure, :meth:`find_referrers` (with ``refresh``) first.
         """
-        return self._drive(plans.create_referrer(self._cache, referrer, parent_id))
+        return self._drive(plans.create_referrer(self._cache, referrer, parent_id, precondition))
 
     def order_property_types(self) -> tuple[OrderPropertyTypeInfo, ...]:
         """The order property types with their names and value types (cached)."""
@@ -382,9 +414,11 @@ class PlentyClient(
         """Contacts whose ``externalId`` is exactly ``external_id``."""
         return self._drive(plans.contacts_by_external_id(external_id))
 
-    def create_contact(self, contact: NewContact) -> Contact:
+    def create_contact(
+        self, contact: NewContact, *, precondition: Precondition | None = None
+    ) -> Contact:
         """Create a contact; after an ambiguous failure, find it by external id first."""
-        return self.send(ep.create_contact(contact))
+        return self.send(ep.create_contact(contact).guarded(precondition))
 
     def create_address(
         self,
@@ -393,17 +427,22 @@ class PlentyClient(
         *,
         type_id: int,
         is_primary: bool | None = None,
+        precondition: Precondition | None = None,
     ) -> Address:
         """Add a billing (1) or delivery (2) address to a contact; plenty reuses duplicates."""
         return self.send(
-            ep.create_address(contact_id, address, type_id=type_id, is_primary=is_primary)
+            ep.create_address(contact_id, address, type_id=type_id, is_primary=is_primary).guarded(
+                precondition
+            )
         )
 
     # --- payments ---------------------------------------------------------------------
 
-    def create_payment(self, payment: NewPayment) -> Payment:
+    def create_payment(
+        self, payment: NewPayment, *, precondition: Precondition | None = None
+    ) -> Payment:
         """Create a payment; after an ambiguous failure, look it up by transaction id first."""
-        return self.send(ep.create_payment(payment))
+        return self.send(ep.create_payment(payment).guarded(precondition))
 
     def find_payments_by_transaction_id(self, transaction_id: str) -> list[Payment]:
         """Live payments whose transaction id (property 1) is ``transaction_id``."""
@@ -413,9 +452,11 @@ class PlentyClient(
         """The payments linked to an order."""
         return self.send(ep.order_payments(order_id))
 
-    def link_payment_to_order(self, payment_id: int, order_id: int) -> PaymentOrderRelation:
+    def link_payment_to_order(
+        self, payment_id: int, order_id: int, *, precondition: Precondition | None = None
+    ) -> PaymentOrderRelation:
         """Link a payment to an order (``POST /rest/payment/{id}/order/{orderId}``)."""
-        return self.send(ep.link_payment_to_order(payment_id, order_id))
+        return self.send(ep.link_payment_to_order(payment_id, order_id).guarded(precondition))
 
     def payment_methods(self) -> tuple[PaymentMethod, ...]:
         """The methods of payment and their ``mopId`` (cached)."""
@@ -455,9 +496,11 @@ class PlentyClient(
 
     # --- comments -----------------------------------------------------------------------
 
-    def create_comment(self, comment: NewComment) -> Comment:
+    def create_comment(
+        self, comment: NewComment, *, precondition: Precondition | None = None
+    ) -> Comment:
         """Add a comment (HTML); build plain-text ones with :meth:`NewComment.plain`."""
-        return self.send(ep.create_comment(comment))
+        return self.send(ep.create_comment(comment).guarded(precondition))
 
     def order_comments(self, order_id: int) -> tuple[Comment, ...]:
         """The comments of an order."""
@@ -504,13 +547,15 @@ class AsyncPlentyClient(
 
     # --- orders --------------------------------------------------------------
 
-    async def create_order(self, order: NewOrder) -> Order:
+    async def create_order(
+        self, order: NewOrder, *, precondition: Precondition | None = None
+    ) -> Order:
         """Create an order (``POST /rest/orders``). Never retried.
 
         After a timeout, reset or 5xx the order may exist:
         :meth:`find_orders_by_external_id` before creating it again.
         """
-        return await self.send(ep.create_order(order))
+        return await self.send(ep.create_order(order).guarded(precondition))
 
     async def get_order(
         self, order_id: int, *, relations: Sequence[str] = ep.DEFAULT_ORDER_RELATIONS
@@ -572,22 +617,40 @@ class AsyncPlentyClient(
         """The delivery orders (type 2) split off a sales order."""
         return await self._drive(plans.delivery_orders(order_id))
 
-    async def update_order_status(self, order_id: int, status: StatusId) -> Order:
+    async def update_order_status(
+        self, order_id: int, status: StatusId, *, precondition: Precondition | None = None
+    ) -> Order:
         """Set the status (``5``, ``"5.1"``, ``Decimal("5.1")``); idempotent, so retried."""
-        return await self.send(ep.update_order_status(order_id, status))
+        return await self.send(ep.update_order_status(order_id, status).guarded(precondition))
 
-    async def set_order_address(self, order_id: int, address_id: int, *, type_id: int) -> Order:
+    async def set_order_address(
+        self,
+        order_id: int,
+        address_id: int,
+        *,
+        type_id: int,
+        precondition: Precondition | None = None,
+    ) -> Order:
         """Point the order's billing (1) or delivery (2) address at ``address_id``.
 
         See :meth:`PlentyClient.set_order_address`.
         """
-        return await self.send(ep.set_order_address(order_id, address_id, type_id=type_id))
+        return await self.send(
+            ep.set_order_address(order_id, address_id, type_id=type_id).guarded(precondition)
+        )
 
     async def cancel_order(
-        self, order_id: int, *, status: StatusId = Decimal(8), message: str | None = None
+        self,
+        order_id: int,
+        *,
+        status: StatusId = Decimal(8),
+        message: str | None = None,
+        precondition: Precondition | None = None,
     ) -> None:
         """Cancel an order (``PUT /rest/orders/{id}/cancel``)."""
-        return await self.send(ep.cancel_order(order_id, status=status, message=message))
+        return await self.send(
+            ep.cancel_order(order_id, status=status, message=message).guarded(precondition)
+        )
 
     async def order_status_history(self, order_id: int) -> tuple[StatusHistoryEntry, ...]:
         """The status changes of one order, oldest first."""
@@ -623,14 +686,20 @@ class AsyncPlentyClient(
         return await self._drive(plans.referrers_named(self._cache, name))
 
     async def create_referrer(
-        self, referrer: NewReferrer, *, parent_id: int | None = None
+        self,
+        referrer: NewReferrer,
+        *,
+        parent_id: int | None = None,
+        precondition: Precondition | None = None,
     ) -> Referrer:
         """Create a referrer, a sub-referrer of ``parent_id`` if given.
 
         Re-sent only if plenty provably did not get it; after an ambiguous
         failure, :meth:`find_referrers` (with ``refresh``) first.
         """
-        return await self._drive(plans.create_referrer(self._cache, referrer, parent_id))
+        return await self._drive(
+            plans.create_referrer(self._cache, referrer, parent_id, precondition)
+        )
 
     async def order_property_types(self) -> tuple[OrderPropertyTypeInfo, ...]:
         """The order property types with their names and value types (cached)."""
@@ -642,9 +711,11 @@ class AsyncPlentyClient(
         """Contacts whose ``externalId`` is exactly ``external_id``."""
         return await self._drive(plans.contacts_by_external_id(external_id))
 
-    async def create_contact(self, contact: NewContact) -> Contact:
+    async def create_contact(
+        self, contact: NewContact, *, precondition: Precondition | None = None
+    ) -> Contact:
         """Create a contact; after an ambiguous failure, find it by external id first."""
-        return await self.send(ep.create_contact(contact))
+        return await self.send(ep.create_contact(contact).guarded(precondition))
 
     async def create_address(
         self,
@@ -653,17 +724,22 @@ class AsyncPlentyClient(
         *,
         type_id: int,
         is_primary: bool | None = None,
+        precondition: Precondition | None = None,
     ) -> Address:
         """Add a billing (1) or delivery (2) address to a contact; plenty reuses duplicates."""
         return await self.send(
-            ep.create_address(contact_id, address, type_id=type_id, is_primary=is_primary)
+            ep.create_address(contact_id, address, type_id=type_id, is_primary=is_primary).guarded(
+                precondition
+            )
         )
 
     # --- payments ---------------------------------------------------------------------
 
-    async def create_payment(self, payment: NewPayment) -> Payment:
+    async def create_payment(
+        self, payment: NewPayment, *, precondition: Precondition | None = None
+    ) -> Payment:
         """Create a payment; after an ambiguous failure, look it up by transaction id first."""
-        return await self.send(ep.create_payment(payment))
+        return await self.send(ep.create_payment(payment).guarded(precondition))
 
     async def find_payments_by_transaction_id(self, transaction_id: str) -> list[Payment]:
         """Live payments whose transaction id (property 1) is ``transaction_id``."""
@@ -673,9 +749,11 @@ class AsyncPlentyClient(
         """The payments linked to an order."""
         return await self.send(ep.order_payments(order_id))
 
-    async def link_payment_to_order(self, payment_id: int, order_id: int) -> PaymentOrderRelation:
+    async def link_payment_to_order(
+        self, payment_id: int, order_id: int, *, precondition: Precondition | None = None
+    ) -> PaymentOrderRelation:
         """Link a payment to an order (``POST /rest/payment/{id}/order/{orderId}``)."""
-        return await self.send(ep.link_payment_to_order(payment_id, order_id))
+        return await self.send(ep.link_payment_to_order(payment_id, order_id).guarded(precondition))
 
     async def payment_methods(self) -> tuple[PaymentMethod, ...]:
         """The methods of payment and their ``mopId`` (cached)."""
@@ -715,9 +793,11 @@ class AsyncPlentyClient(
 
     # --- comments -----------------------------------------------------------------------
 
-    async def create_comment(self, comment: NewComment) -> Comment:
+    async def create_comment(
+        self, comment: NewComment, *, precondition: Precondition | None = None
+    ) -> Comment:
         """Add a comment (HTML); build plain-text ones with :meth:`NewComment.plain`."""
-        return await self.send(ep.create_comment(comment))
+        return await self.send(ep.create_comment(comment).guarded(precondition))
 
     async def order_comments(self, order_id: int) -> tuple[Comment, ...]:
         """The comments of an order."""

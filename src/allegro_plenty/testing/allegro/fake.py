@@ -27,8 +27,9 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from decimal import Decimal
+from email.utils import format_datetime
 from typing import Any
 
 from ...allegro.auth import AllegroApp
@@ -207,10 +208,13 @@ class FakeAllegro(FakeService):
         )
 
     def decorate(self, response: FakeResponse, exchange: Exchange | None) -> FakeResponse:
-        """A ``trace-id`` on every API answer; the token endpoint sends none (allegro-api #6706)."""
+        """A ``trace-id`` on every API answer (the token endpoint sends none, allegro-api
+        #6706), and a ``Date`` from the fake's clock on every answer (RFC 9110)."""
+        date = ("Date", format_datetime(self.clock.now().astimezone(timezone.utc), usegmt=True))
         if self._is_oauth(exchange):
-            return response
-        return response.with_headers([("trace-id", f"{self._state.rng.getrandbits(128):032x}")])
+            return response.with_headers([date])
+        trace = ("trace-id", f"{self._state.rng.getrandbits(128):032x}")
+        return response.with_headers([trace, date])
 
     def admit(self, exchange: Exchange) -> None:
         """Accept header, the application's request budget, the token and its scope."""
@@ -397,13 +401,15 @@ class FakeAllegro(FakeService):
         with self.lock:
             return self._forms.merge(form_ids)
 
-    def set_fulfillment_status(self, form_id: str, status: str) -> None:
-        """Allegro sets the status itself (``RETURNED`` after a return, ``SENT`` by a carrier)."""
+    def set_fulfillment_status(self, form_id: str, status: str, *, emit_event: bool = True) -> None:
+        """Allegro (or the seller in Allegro's pages) sets the status (``RETURNED`` after a
+        return, ``SENT`` by a carrier, ``NEW`` again); ``emit_event=False`` loses the event."""
         with self.lock:
             stored = self._state.stored(form_id)
             stored.data["fulfillment"]["status"] = status
             self._state.bump(stored, revision=False)
-            self._state.emit(stored, "FULFILLMENT_STATUS_CHANGED", self.clock.now())
+            if emit_event:
+                self._state.emit(stored, "FULFILLMENT_STATUS_CHANGED", self.clock.now())
 
     # --- events ----------------------------------------------------------------------------------
 
