@@ -75,6 +75,10 @@ def test_the_order_carries_its_account_and_sub_referrer(world: World) -> None:
     assert sub.to_integral_value() == referrers["Allegro"]
     assert Decimal(str(order["referrerId"])) == sub
     assert {Decimal(str(item["referrerId"])) for item in order["orderItems"]} == {sub}
+    # The procedures tell this library's orders from others by the ids kept here.
+    record = world.ledger.cursor(world.seller, "referrer")
+    assert record is not None
+    assert record.value == {"parent_id": str(referrers["Allegro"]), "referrer_id": str(sub)}
 
 
 @pytest.mark.parametrize("mode", MODES)

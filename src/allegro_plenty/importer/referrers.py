@@ -7,23 +7,39 @@ once. A configured ``referrer_id`` wins over all of it.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Sequence
 from decimal import ROUND_FLOOR, Decimal
 
 from .._plan import Plan, bound, call
-from ..errors import AllegroPlentyError, APIStatusError, ConfigurationError, ReferenceDataError
+from ..errors import (
+    AllegroPlentyError,
+    APIStatusError,
+    ConfigurationError,
+    CursorConflictError,
+    ReferenceDataError,
+)
 from ..plenty.models import NewReferrer, Referrer
 from ._state import SHARED_ACCOUNT, AccountRun, Referrers
 
-__all__ = ["PLACEHOLDER", "referrers", "sub_referrer_name"]
+__all__ = ["PLACEHOLDER", "REFERRER_CURSOR", "referrers", "sub_referrer_name"]
 
 PLACEHOLDER = Decimal(0)
 """What a dry run maps with while the referrer it would create does not exist yet."""
 
+REFERRER_CURSOR = "referrer"
+"""The ledger record (a cursor by name) holding an account's referrer ids:
+``{"parent_id": "17", "referrer_id": "17.01"}``. The procedures read it to tell
+this library's orders from others."""
+
 
 def sub_referrer_name(run: AccountRun) -> str:
-    """The account's sub-referrer: ``"Allegro <account name or seller id>"``."""
-    return f"{run.settings.referrer_name} {run.account.name or run.key}"
+    """The account's sub-referrer's back-end name: ``"Allegro <seller id>"``.
+
+    It is found by this name, so it is built from what never changes for an
+    account (the seller id), not from its display name.
+    """
+    return f"{run.settings.referrer_name} {run.key}"
 
 
 def _main_of(referrer: Decimal) -> Decimal:
@@ -75,8 +91,23 @@ def referrers(run: AccountRun) -> Plan[Referrers]:
         if own is None:
             return Referrers(main, PLACEHOLDER)
         found = Referrers(main, own)
+    if not run.dry_run:
+        yield from _record(run, found)
     run.shared.referrers[run.key] = found
     return found
+
+
+def _record(run: AccountRun, found: Referrers) -> Plan[None]:
+    """Keep the ids in the ledger, where the procedures look for them."""
+    value = {"parent_id": str(found.main), "referrer_id": str(found.own)}
+    stored = yield from call("ledger", "cursor", run.key, REFERRER_CURSOR)
+    if stored is not None and stored.value == value:
+        return
+    version = 0 if stored is None else stored.version
+    with contextlib.suppress(CursorConflictError):  # another worker recorded them meanwhile
+        yield from call(
+            "ledger", "save_cursor", run.key, REFERRER_CURSOR, value, expected_version=version
+        )
 
 
 def _create(run: AccountRun, key: str, name: str, parent: Decimal | None) -> Plan[Decimal | None]:
