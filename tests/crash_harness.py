@@ -24,18 +24,21 @@ killed at least so far (the rarest first), at a random occurrence of it, so
 every write point is hit in every phase within a few dozen trials, and the rest
 are spread evenly.
 
-Processes, each single-threaded when it forks:
+Processes (see ``loopback_workers.py``), each single-threaded when it forks:
 
 * the *host*, spawned by the test: imports the library once, warms it up, and
   forks the runners (``multiprocessing``'s fork context, so no trial imports
   anything);
-* ``slots`` *runners*, each doing its share of the trials one after another;
-* per trial, forked from its runner: the *fakes* (both served on loopback until
-  the trial is judged), worker 1 and worker 2.
+* ``slots`` *runners*, each doing its share of the trials one after another
+  with a *fakes* process of its own, which serves a fresh pair of fakes on
+  loopback for each trial;
+* per trial, worker 1, forked from its runner. Worker 2, which is never
+  killed, is a fresh importer (new clients, new ledger handle) in the runner.
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import os
@@ -69,6 +72,7 @@ from .loopback_workers import (
     SELLER,
     Reach,
     ServedFakes,
+    Stage,
     clients,
     exit_after,
     fakes_at,
@@ -428,35 +432,33 @@ def probe(scene: Scene, start: datetime) -> list[str]:
     return tracer.points
 
 
-def worker(
-    scene: Scene,
-    reach: Reach,
-    plan: Plan,
-    place: str,
-    kill: KillAt | None,
-    ahead: float,
-    folder: Path,
-) -> None:
-    """A worker process: one importer run over loopback; worker 1 dies at ``kill``."""
-
-    def work() -> None:
-        if plan.break_lookup:  # the negative control: no look-up before creating an order
+def import_over_loopback(
+    scene: Scene, reach: Reach, ledger: Any, tracer: Tracer, *, break_lookup: bool = False
+) -> dict[str, Any]:
+    """One importer run over loopback (with the look-up broken for the negative control)."""
+    with contextlib.ExitStack() as stack:
+        if break_lookup:  # the negative control: no look-up before creating an order
             from allegro_plenty.importer import order
 
-            order.find_existing = _never_found  # type: ignore[assignment]
-        name = "worker1" if kill is not None else "worker2"
-        tracer = Tracer(kill, folder / f"{name}.killed")
-        ledger = plan.ledgers.open(place, ahead=ahead)
-        with clients(
-            reach,
-            allegro_wrap=lambda inner: TracedTransport(inner, tracer, allegro_label),
-            plenty_wrap=lambda inner: TracedTransport(inner, tracer, plenty_label),
-        ) as (allegro, plenty):
-            summary = run_import(scene, ledger, tracer, allegro, plenty)
-        ledger.close()
-        (folder / f"{name}.json").write_text(json.dumps(summary))
+            stack.enter_context(_replaced(order, "find_existing", _never_found))
+        allegro, plenty = stack.enter_context(
+            clients(
+                reach,
+                allegro_wrap=lambda inner: TracedTransport(inner, tracer, allegro_label),
+                plenty_wrap=lambda inner: TracedTransport(inner, tracer, plenty_label),
+            )
+        )
+        return run_import(scene, ledger, tracer, allegro, plenty)
 
-    exit_after(work, folder / "worker.error")
+
+@contextlib.contextmanager
+def _replaced(owner: Any, name: str, value: Any) -> Iterator[None]:
+    kept = getattr(owner, name)
+    setattr(owner, name, value)
+    try:
+        yield
+    finally:
+        setattr(owner, name, kept)
 
 
 def _never_found(*args: Any, **kwargs: Any) -> Any:
@@ -465,10 +467,41 @@ def _never_found(*args: Any, **kwargs: Any) -> Any:
     yield  # pragma: no cover - makes this a plan
 
 
-def outcome(allegro: FakeAllegro, plenty: FakePlenty, forms: list[dict[str, Any]]) -> Any:
+def doomed(scene: Scene, reach: Reach, plan: Plan, place: str, kill: KillAt, folder: Path) -> None:
+    """Worker 1, a process of its own: an importer run that dies at ``kill``."""
+
+    def work() -> None:
+        ledger = plan.ledgers.open(place)
+        tracer = Tracer(kill, folder / "killed")
+        import_over_loopback(scene, reach, ledger, tracer, break_lookup=plan.break_lookup)
+        ledger.close()
+
+    exit_after(work, folder / "worker.error")
+
+
+def fresh_run(scene: Scene, reach: Reach, plan: Plan, place: str) -> dict[str, Any]:
+    """Worker 2: a fresh importer (new clients, new ledger handle) whose ledger clock is
+    past the dead worker's lease. It dies at no point, so it runs in the runner."""
+    ledger = plan.ledgers.open(place, ahead=SKIP)
+    try:
+        return import_over_loopback(scene, reach, ledger, Tracer(), break_lookup=plan.break_lookup)
+    finally:
+        ledger.close()
+
+
+def _new_scene(stage: Stage, scene: Scene, start: datetime) -> None:
+    stage.allegro, stage.plenty = fakes(scene, start)
+
+
+def _add_forms(stage: Stage, scene: Scene) -> None:
+    add_forms(scene, stage.allegro, stage.plenty)
+
+
+def outcome(stage: Stage, forms: list[dict[str, Any]]) -> Any:
     """(In the fakes' process.) What plentymarkets holds for each form: its orders,
     payments per paid part with the order each is linked to, comments; and how many
     contacts carry each external id."""
+    plenty = stage.plenty
     found: dict[str, Any] = {}
     for form in forms:
         orders = plenty.orders_with_external_id(form["id"])
@@ -604,8 +637,11 @@ def _read(path: Path) -> Any:
     return json.loads(path.read_text()) if path.exists() else None
 
 
-def run_trial(plan: Plan, trial: int, root: Path, coverage: Coverage) -> dict[str, Any]:
-    """One trial: probe, the fakes served, worker 1 killed, worker 2, the judgement."""
+def run_trial(
+    plan: Plan, trial: int, root: Path, coverage: Coverage, served: ServedFakes
+) -> dict[str, Any]:
+    """One trial: probe, a fresh scene on the served fakes, worker 1 killed, worker 2,
+    the judgement."""
     seed = plan.seed * 100_000 + trial
     this = scene(seed)
     start = datetime.now(timezone.utc).replace(microsecond=0)
@@ -616,21 +652,19 @@ def run_trial(plan: Plan, trial: int, root: Path, coverage: Coverage) -> dict[st
     ledgers = plan.ledgers
     place = ledgers.place(folder, trial)
     ledgers.create(place)
-    allegro, plenty = fakes(this, start)
+    reach = served.restage(fakes, this, start)
     if this.journal:
         ledger = ledgers.open(place)
-        import_in_memory(this, allegro, plenty, ledger, Tracer())
+        import_over_loopback(this, reach, ledger, Tracer())
         ledger.close()
-    add_forms(this, allegro, plenty)
-    with ServedFakes(allegro, plenty) as served:
-        for name, kill_at, ahead in (("worker1", kill, 0.0), ("worker2", None, SKIP)):
-            args = (this, served.reach, plan, place, kill_at, ahead, folder)
-            report[name] = forked(worker, *args, timeout=WORKER_TIMEOUT)
-        held = served.ask(outcome, list(this.forms))
+    served.ask(_add_forms, this)
+    args = (this, reach, plan, place, kill, folder)
+    report["worker1"] = forked(doomed, *args, timeout=WORKER_TIMEOUT)
+    report["killed_at"] = _read(folder / "killed")
     error = folder / "worker.error"
     report["error"] = error.read_text() if error.exists() else None
-    report["killed_at"] = _read(folder / "worker1.killed")
-    report["run"] = _read(folder / "worker2.json")
+    report["run"] = fresh_run(this, reach, plan, place)
+    held = served.ask(outcome, list(this.forms))
     ledger = ledgers.open(place)
     bindings = {}
     for form in this.forms:
@@ -649,11 +683,13 @@ def run_trial(plan: Plan, trial: int, root: Path, coverage: Coverage) -> dict[st
 
 
 def runner(plan: Plan, slot: int, root: str, conn: Connection) -> None:
-    """A runner process: its share of the trials, one after another; a report each."""
+    """A runner process: its share of the trials, one after another, on one fakes process;
+    a report each."""
     coverage = Coverage(slot, plan.slots, random.Random(f"{plan.seed}:{slot}"), plan.focus)
     try:
-        for trial in range(slot, plan.trials, plan.slots):
-            conn.send(run_trial(plan, trial, Path(root), coverage))
+        with ServedFakes(*fakes(scene(0), datetime.now(timezone.utc))) as served:
+            for trial in range(slot, plan.trials, plan.slots):
+                conn.send(run_trial(plan, trial, Path(root), coverage, served))
     except BaseException:
         conn.send({"crash": traceback.format_exc()})
     conn.send(None)
@@ -696,8 +732,6 @@ def problems(reports: list[dict[str, Any]]) -> Iterator[str]:
         where = f"trial {r['trial']} (seed {r['seed']}, killed at {r['kill']})"
         if r.get("error"):
             yield f"{where}: worker error {r['error']}"
-        if r["worker2"] != 0:
-            yield f"{where}: the fresh run exited {r['worker2']}"
         for problem in (r.get("run") or {}).get("problems", ()):
             yield f"{where}: the fresh run: {problem}"
         for kind in ("duplicates", "missing", "extra"):

@@ -8,8 +8,9 @@ What the process-spawning importer tests share (``crash_harness.py``,
   there :func:`prepare` makes each forked worker cheap (no import, no model
   hook compiled again), and ``multiprocessing``'s fork context starts them.
 * :class:`ServedFakes` serves both fakes on loopback from a forked process of
-  their own, so a killed worker cannot take their state with it, and evaluates
-  functions on them when asked (what plentymarkets holds, after the workers).
+  their own, so a killed worker cannot take their state with it; it evaluates
+  functions on them when asked (what plentymarkets holds, after the workers),
+  and puts a fresh pair on the same addresses for the next trial.
 * :func:`clients` builds the clients a worker uses over loopback.
 """
 
@@ -32,7 +33,7 @@ import attrs
 import httpx
 
 from allegro_plenty import AllegroClient, PlentyClient
-from allegro_plenty.testing import FakeAllegro, FakeClock, FakePlenty
+from allegro_plenty.testing import FakeAllegro, FakeClock, FakePlenty, FakeServer
 from allegro_plenty.tokens import MemoryTokenStore, TokenStore
 
 FORK = multiprocessing.get_context("fork")
@@ -139,38 +140,76 @@ class Reach:
     password: str
 
 
-def _serve(allegro: FakeAllegro, plenty: FakePlenty, conn: Connection) -> None:
+@attrs.define
+class Stage:
+    """(In the fakes' process.) The fakes being served; a new pair can take the stage."""
+
+    allegro: FakeAllegro
+    plenty: FakePlenty
+
+
+class _OnStage:
+    """Serves whichever fake of its kind is on the stage (a ``FakeService`` to the server)."""
+
+    def __init__(self, stage: Stage, kind: str) -> None:
+        self.stage, self.kind = stage, kind
+
+    @property
+    def service_name(self) -> str:
+        return str(getattr(self.stage, self.kind).service_name)
+
+    def handle(self, request: Any) -> Any:
+        return getattr(self.stage, self.kind).handle(request)
+
+
+def _serve(stage: Stage, conn: Connection) -> None:
     gc.disable()
     # A killed worker's connections end in resets; the server need not print each.
     socketserver.BaseServer.handle_error = lambda self, request, address: None  # type: ignore[method-assign]
-    with allegro.serve() as allegro_server, plenty.serve() as plenty_server:
-        conn.send((allegro_server.url, plenty_server.url))
+    allegro = FakeServer(_OnStage(stage, "allegro"))  # type: ignore[arg-type]
+    plenty = FakeServer(_OnStage(stage, "plenty"))  # type: ignore[arg-type]
+    with allegro, plenty:
+        conn.send((allegro.url, plenty.url))
         while (asked := conn.recv()) is not None:
             function, args = asked
-            conn.send(function(allegro, plenty, *args))
+            conn.send(function(stage, *args))
     os._exit(0)  # the servers need no graceful stop: nobody calls any more
+
+
+def _restage(stage: Stage, build: Callable[..., tuple[FakeAllegro, FakePlenty]], args: Any) -> Any:
+    stage.allegro, stage.plenty = build(*args)
+    return stage.allegro.issue_token().access_token, stage.plenty.username, stage.plenty.password
 
 
 class ServedFakes:
     """Both fakes served on loopback by a forked process, as long as the ``with`` lasts.
 
     The fakes are handed over as they are: the process that built them keeps a
-    copy that no longer changes.
+    copy that no longer changes. :meth:`ask` evaluates a function on them there,
+    :meth:`restage` puts a new pair in their place (same addresses).
     """
 
     def __init__(self, allegro: FakeAllegro, plenty: FakePlenty) -> None:
         self._conn, theirs = FORK.Pipe()
         token = allegro.issue_token().access_token
-        self._process = FORK.Process(target=_serve, args=(allegro, plenty, theirs), daemon=True)
+        stage = Stage(allegro, plenty)
+        self._process = FORK.Process(target=_serve, args=(stage, theirs), daemon=True)
         self._process.start()
         theirs.close()
         allegro_url, plenty_url = self._conn.recv()
         self.reach = Reach(allegro_url, plenty_url, token, plenty.username, plenty.password)
 
     def ask(self, function: Callable[..., Any], *args: Any) -> Any:
-        """``function(allegro, plenty, *args)`` evaluated on the served fakes."""
+        """``function(stage, *args)`` evaluated on the served fakes' :class:`Stage`
+        (``function`` and ``args`` must pickle)."""
         self._conn.send((function, args))
         return self._conn.recv()
+
+    def restage(self, build: Callable[..., tuple[FakeAllegro, FakePlenty]], *args: Any) -> Reach:
+        """Serve ``build(*args)`` from now on (built in the fakes' process); how to reach it."""
+        token, username, password = self.ask(_restage, build, args)
+        self.reach = attrs.evolve(self.reach, token=token, username=username, password=password)
+        return self.reach
 
     def close(self) -> None:
         with contextlib.suppress(OSError):
