@@ -64,7 +64,6 @@ from allegro_plenty.importer.order import FINISHED
 from allegro_plenty.ledger import MemoryLedger, SqliteLedger
 from allegro_plenty.mapping import ContactPolicy
 from allegro_plenty.testing import FakeAllegro, FakePlenty, checkout_form, seed_catalogue
-from allegro_plenty.tokens import MemoryTokenStore
 
 from .importer_support import CONFIG
 from .loopback_workers import (
@@ -77,6 +76,7 @@ from .loopback_workers import (
     exit_after,
     fakes_at,
     forked,
+    memory_clients,
 )
 
 SETTINGS = ImportSettings(backfill=7 * 86400)
@@ -404,17 +404,12 @@ def import_in_memory(
     scene: Scene, allegro: FakeAllegro, plenty: FakePlenty, ledger: Any, tracer: Tracer
 ) -> dict[str, Any]:
     """One importer run in this process, over the fakes' in-memory transports."""
-    with (
-        AllegroClient(
-            access_token=allegro.issue_token().access_token, strict=True,
-            transport=TracedTransport(allegro.transport(), tracer, allegro_label),
-        ) as allegro_client,
-        PlentyClient(
-            "https://plenty.invalid", username=plenty.username, password=plenty.password,
-            token_store=MemoryTokenStore(), strict=True,
-            transport=TracedTransport(plenty.transport(), tracer, plenty_label),
-        ) as plenty_client,
-    ):  # fmt: skip
+    with memory_clients(
+        allegro,
+        plenty,
+        allegro_wrap=lambda inner: TracedTransport(inner, tracer, allegro_label),
+        plenty_wrap=lambda inner: TracedTransport(inner, tracer, plenty_label),
+    ) as (allegro_client, plenty_client):
         return run_import(scene, ledger, tracer, allegro_client, plenty_client)
 
 

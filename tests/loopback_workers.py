@@ -266,3 +266,26 @@ def clients(
         ) as plenty,
     ):  # fmt: skip
         yield allegro, plenty
+
+
+@contextlib.contextmanager
+def memory_clients(
+    allegro: FakeAllegro,
+    plenty: FakePlenty,
+    *,
+    allegro_wrap: Wrap = _plain,
+    plenty_wrap: Wrap = _plain,
+) -> Iterator[tuple[AllegroClient, PlentyClient]]:
+    """The same clients in this process, over the fakes' in-memory transports."""
+    with (
+        AllegroClient(
+            access_token=allegro.issue_token().access_token, strict=True,
+            transport=allegro_wrap(allegro.transport()),
+        ) as allegro_client,
+        PlentyClient(
+            "https://plenty.invalid", username=plenty.username, password=plenty.password,
+            token_store=MemoryTokenStore(), strict=True,
+            transport=plenty_wrap(plenty.transport()),
+        ) as plenty_client,
+    ):  # fmt: skip
+        yield allegro_client, plenty_client
