@@ -1,0 +1,39 @@
+"""The built-in event procedures, with the display names sellers know them by.
+
+=====================================  =====================================
+key                                    display name (en)
+=====================================  =====================================
+``allegro.status.processing``          Allegro : Order status PROCESSING
+``allegro.status.ready_for_shipment``  Allegro : Order status READY_FOR_SHIPMENT
+``allegro.status.ready_for_pickup``    Allegro : Order status READY_FOR_PICKUP
+``allegro.status.sent``                Allegro : Order status SENT
+``allegro.status.picked_up``           Allegro : Order status PICKED_UP
+``allegro.status.cancelled``           Allegro : Order status CANCELLED
+=====================================  =====================================
+"""
+
+from __future__ import annotations
+
+from ...allegro.models import FulfillmentStatus
+from ..registry import ProcedureRegistry
+from .status import StatusProcedure, status_key
+
+__all__ = ["BUILTIN_STATUSES", "StatusProcedure", "builtin_registry", "status_key"]
+
+BUILTIN_STATUSES = (
+    FulfillmentStatus.PROCESSING,
+    FulfillmentStatus.READY_FOR_SHIPMENT,
+    FulfillmentStatus.READY_FOR_PICKUP,
+    FulfillmentStatus.SENT,
+    FulfillmentStatus.PICKED_UP,
+    FulfillmentStatus.CANCELLED,
+)
+"""The statuses a built-in *Order status* procedure sets."""
+
+
+def builtin_registry() -> ProcedureRegistry:
+    """A new registry holding every built-in procedure (add your own to it)."""
+    registry = ProcedureRegistry()
+    for status in BUILTIN_STATUSES:
+        registry.register(StatusProcedure(status))
+    return registry
