@@ -87,25 +87,37 @@ class Imported:
         return [line["id"] for line in self.form["lineItems"]]
 
 
-class SlowReads(httpx.BaseTransport, httpx.AsyncBaseTransport):
-    """Delays every ``GET`` of a checkout form (outside the fake's lock), so racing
-    workers all read the form before any of them writes."""
+Before = Callable[[httpx.Request], "float | None"]
+"""Runs before a request reaches the fake (outside its lock); returns seconds to wait, or None."""
 
-    def __init__(self, inner: Any, seconds: float) -> None:
-        self.inner, self.seconds = inner, seconds
 
-    def _slow(self, request: httpx.Request) -> bool:
-        return request.method == "GET" and request.url.path.startswith("/order/checkout-forms/")
+def slow_form_reads(seconds: float) -> Before:
+    """Delay every ``GET`` of a checkout form, so racing workers all read before any writes."""
+
+    def before(request: httpx.Request) -> float | None:
+        reads = request.method == "GET" and request.url.path.startswith("/order/checkout-forms/")
+        return seconds if reads else None
+
+    return before
+
+
+class Hooked(httpx.BaseTransport, httpx.AsyncBaseTransport):
+    """A fake's transport with something happening before each request."""
+
+    def __init__(self, inner: Any, before: Before) -> None:
+        self.inner, self.before = inner, before
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
-        if self._slow(request):
-            time.sleep(self.seconds)
+        delay = self.before(request)
+        if delay:
+            time.sleep(delay)
         response: httpx.Response = self.inner.handle_request(request)
         return response
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        if self._slow(request):
-            await asyncio.sleep(self.seconds)
+        delay = self.before(request)
+        if delay:
+            await asyncio.sleep(delay)
         response: httpx.Response = await self.inner.handle_async_request(request)
         return response
 
@@ -281,7 +293,7 @@ class World:
         *,
         config: ProcedureConfig | None = None,
         settings: ProcedureSettings | None = None,
-        slow_reads: float = 0.0,
+        before: Before | None = None,
         ledger: Any = None,
         **options: Any,
     ) -> Any:
@@ -291,8 +303,8 @@ class World:
         common = {"config": config, "settings": settings, **options}
         if flavour == "sync":
             allegro_transport: Any = self.allegro.transport()
-            if slow_reads:
-                allegro_transport = SlowReads(allegro_transport, slow_reads)
+            if before is not None:
+                allegro_transport = Hooked(allegro_transport, before)
             allegro = sync_allegro_client(
                 self.allegro, self.clock, {"transport": allegro_transport}, token_store=store
             )
@@ -307,8 +319,8 @@ class World:
 
         def make() -> AsyncProcedureRunner:
             transport: Any = self.allegro.async_transport()
-            if slow_reads:
-                transport = SlowReads(transport, slow_reads)
+            if before is not None:
+                transport = Hooked(transport, before)
             allegro = async_allegro_client(
                 self.allegro, self.clock, {"transport": transport}, token_store=store
             )
@@ -347,6 +359,36 @@ class World:
         )
 
 
+def concurrently(runner: Any, times: int, *args: Any) -> list[Any]:
+    """``runner.dispatch(*args)`` ``times`` at once: threads for a sync runner, tasks for an
+    async one; returns what each dispatch returned."""
+    if isinstance(runner, AsyncFace):
+        inner = runner.runner
+
+        async def gather() -> list[Any]:
+            return list(await asyncio.gather(*(inner.dispatch(*args) for _ in range(times))))
+
+        return list(runner.run(gather()))
+    barrier = threading.Barrier(times, timeout=30)
+    results: list[Any] = []
+    errors: list[BaseException] = []
+
+    def one() -> None:
+        barrier.wait()
+        try:
+            results.append(runner.dispatch(*args))
+        except BaseException as error:  # reported below
+            errors.append(error)
+
+    threads = [threading.Thread(target=one) for _ in range(times)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert errors == [], errors
+    return results
+
+
 def make_world(checked: Callable[[Any], Any], clock: FakeClock, **allegro: Any) -> Iterator[World]:
     """A world whose fakes' answers and the runners' requests are checked against the specs."""
     world = World(
@@ -376,7 +418,9 @@ __all__ = [
     "AsyncAllegroClient",
     "Imported",
     "World",
+    "concurrently",
     "lines_of",
     "make_world",
     "request_violations",
+    "slow_form_reads",
 ]

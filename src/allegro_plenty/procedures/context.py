@@ -9,6 +9,7 @@ failed with a backoff, or quarantined.
 from __future__ import annotations
 
 import logging
+import uuid
 from typing import TYPE_CHECKING
 
 import attrs
@@ -126,6 +127,9 @@ class ProcedureContext:
         quarantined at once when no retry can help (Allegro refused the write,
         the configuration is wrong) or after ``settings.max_attempts``.
         """
+        # An owner of this attempt's own: threads or tasks sharing one runner (one
+        # settings.owner) must not mistake each other's claim for their own.
+        owner = f"{self.settings.owner}/{uuid.uuid4().hex[:12]}"
         start: ExecutionStart = yield from call(
             self.ledger,
             "begin_execution",
@@ -133,7 +137,7 @@ class ProcedureContext:
             self.procedure,
             order.order_id,
             subject,
-            self.settings.owner,
+            owner,
             lease=self.settings.lease,
         )
         if start.claim is None:
