@@ -302,8 +302,8 @@ def test_the_runners_work_on_sqlite_and_the_async_one_on_an_async_ledger(
     runner = world.runner(flavour, ledger=ledger)
     outcome = runner.dispatch(PROCESSING, imported.order_id)
     assert outcome.results[0].status is ExecutionStatus.DONE
-    if isinstance(ledger, AsyncLedger):
-        runner.run(ledger.close())
     stored = sqlite.execution(world.account, PROCESSING, imported.order_id, "PROCESSING")
     assert stored is not None
     assert stored.state is ExecutionState.DONE
+    if isinstance(ledger, AsyncLedger):
+        runner.run(ledger.close())
