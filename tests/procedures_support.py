@@ -280,6 +280,28 @@ class World:
         wanted = {imported.items[line]: self._quantity(imported, line) for line in chosen}
         return self.plenty.create_delivery_order(imported.order_id, wanted)
 
+    def package(
+        self,
+        imported: Imported,
+        number: str,
+        lines: Sequence[str] | None = None,
+        *,
+        holder: int | None = None,
+    ) -> int:
+        """Register a package on the sales order (or ``holder``, a delivery order) holding
+        the given line items (all by default), each in its full quantity."""
+        chosen = lines if lines is not None else imported.line_ids()
+        order = self.plenty.order(holder or imported.order_id)
+        item_of = {
+            item["itemVariationId"]: item["id"]
+            for item in order["orderItems"]
+            if item["typeId"] == 1
+        }
+        content = {
+            item_of[imported.variations[line]]: self._quantity(imported, line) for line in chosen
+        }
+        return self.plenty.register_package(holder or imported.order_id, number, items=content)
+
     def _quantity(self, imported: Imported, line_id: str) -> int:
         return next(
             int(line["quantity"]) for line in imported.form["lineItems"] if line["id"] == line_id

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import Any
 
+import httpx
 import pytest
 
 from allegro_plenty._plan import Plan, call
@@ -305,3 +306,29 @@ def test_a_batch_reports_what_ran_and_which_dispatches_failed(world: World, flav
         ("no.such.procedure", ours.order_id, UnknownProcedureError),
         ("test.look", theirs.order_id, NotFromAllegroError),
     ]
+
+
+def test_the_request_check_of_every_world_catches_a_request_outside_the_spec(
+    world: World,
+) -> None:
+    """Negative control of the spec check ``make_world`` runs on every request."""
+    from .procedures_support import request_violations
+    from .specs import ALLEGRO_SPEC
+
+    if not ALLEGRO_SPEC.exists():
+        pytest.skip("the official Allegro spec is not here (../shared)")
+    imported = world.import_form()
+    token = world.allegro.issue_token()
+    with httpx.Client(
+        transport=world.allegro.transport(), base_url="https://api.allegro.pl"
+    ) as raw:
+        raw.get(
+            f"/order/checkout-forms/{imported.form_id}",
+            params={"bogus": "1"},
+            headers={
+                "Accept": "application/vnd.allegro.public.v1+json",
+                "Authorization": f"Bearer {token.access_token}",
+            },
+        )
+    assert any("bogus" in v for v in request_violations(world.allegro))
+    world.allegro.clear_calls()  # the world's own check at teardown must pass

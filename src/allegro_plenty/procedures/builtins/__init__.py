@@ -9,6 +9,7 @@ key                                    display name (en)
 ``allegro.status.sent``                Allegro : Order status SENT
 ``allegro.status.picked_up``           Allegro : Order status PICKED_UP
 ``allegro.status.cancelled``           Allegro : Order status CANCELLED
+``allegro.tracking``                   Allegro : Provide tracking number
 =====================================  =====================================
 """
 
@@ -17,8 +18,18 @@ from __future__ import annotations
 from ...allegro.models import FulfillmentStatus
 from ..registry import ProcedureRegistry
 from .status import StatusProcedure, status_key
+from .tracking import TRACKING_KEY, Parcel, TrackingProcedure, normalize_waybill
 
-__all__ = ["BUILTIN_STATUSES", "StatusProcedure", "builtin_registry", "status_key"]
+__all__ = [
+    "BUILTIN_STATUSES",
+    "TRACKING_KEY",
+    "Parcel",
+    "StatusProcedure",
+    "TrackingProcedure",
+    "builtin_registry",
+    "normalize_waybill",
+    "status_key",
+]
 
 BUILTIN_STATUSES = (
     FulfillmentStatus.PROCESSING,
@@ -34,6 +45,9 @@ BUILTIN_STATUSES = (
 def builtin_registry() -> ProcedureRegistry:
     """A new registry holding every built-in procedure (add your own to it)."""
     registry = ProcedureRegistry()
-    for status in BUILTIN_STATUSES:
+    for status in BUILTIN_STATUSES[:2]:
+        registry.register(StatusProcedure(status))
+    registry.register(TrackingProcedure())
+    for status in BUILTIN_STATUSES[2:]:
         registry.register(StatusProcedure(status))
     return registry

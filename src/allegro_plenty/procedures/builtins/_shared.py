@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from ...errors import AllegroRefusedError, APIStatusError
 
-__all__ = ["allegro_refusal"]
+__all__ = ["REFUSALS", "allegro_refusal"]
+
+REFUSALS = frozenset({400, 404, 409, 422})
+"""Statuses with which Allegro refuses a write for good: sending it again cannot help."""
 
 
 def allegro_refusal(procedure: str, error: APIStatusError) -> AllegroRefusedError:
