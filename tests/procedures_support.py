@@ -280,6 +280,13 @@ class World:
         wanted = {imported.items[line]: self._quantity(imported, line) for line in chosen}
         return self.plenty.create_delivery_order(imported.order_id, wanted)
 
+    def return_order(
+        self, imported: Imported, quantities: Mapping[str, int], *, status: Decimal | int = 9
+    ) -> int:
+        """A return order of the given line items and quantities."""
+        items = {imported.items[line]: quantity for line, quantity in quantities.items()}
+        return self.plenty.create_return_order(imported.order_id, items, status=status)
+
     def package(
         self,
         imported: Imported,

@@ -103,6 +103,9 @@ def test_the_builtins_are_listed_with_the_names_sellers_know() -> None:
     assert names["allegro.status.cancelled"] == "Allegro : Order status CANCELLED"
     assert names["allegro.status.ready_for_pickup"] == "Allegro : Order status READY_FOR_PICKUP"
     assert names["allegro.status.picked_up"] == "Allegro : Order status PICKED_UP"
+    assert names["allegro.tracking"] == "Allegro : Provide tracking number"
+    assert names["allegro.refund"] == "Allegro : Refund payment"
+    assert len(names) == 8
     for handler in builtin_registry():
         assert handler.names.de
         assert handler.names.pl

@@ -65,6 +65,7 @@ __all__ = [
     "ProcedureRefusedError",
     "RateLimitError",
     "ReferenceDataError",
+    "RefundFailedError",
     "RefundNotFoundError",
     "ResponseValidationError",
     "SecretTooShortError",
@@ -760,3 +761,19 @@ class AllegroRefusedError(ProcedureError):
         self.status_code = status_code
         self.codes = tuple(codes)
         self.allegro_message = allegro_message
+
+
+class RefundFailedError(ProcedureError):
+    """Allegro ended a refund without paying it: ``CANCELED`` (the seller's balance lacked
+    the funds, allegro-api #7828) or ``VALIDATE_FAILED``. The execution is quarantined;
+    an operator's release sends a new refund (a new ``commandId``).
+
+    Attributes:
+        refund_id: Allegro's refund id.
+        status: The final status.
+    """
+
+    def __init__(self, refund_id: str, status: str) -> None:
+        super().__init__(f"Allegro ended refund {refund_id} as {status}: nothing was refunded")
+        self.refund_id = refund_id
+        self.status = status

@@ -10,6 +10,7 @@ key                                    display name (en)
 ``allegro.status.picked_up``           Allegro : Order status PICKED_UP
 ``allegro.status.cancelled``           Allegro : Order status CANCELLED
 ``allegro.tracking``                   Allegro : Provide tracking number
+``allegro.refund``                     Allegro : Refund payment
 =====================================  =====================================
 """
 
@@ -17,16 +18,21 @@ from __future__ import annotations
 
 from ...allegro.models import FulfillmentStatus
 from ..registry import ProcedureRegistry
+from .refund import FULL, REFUND_KEY, RefundProcedure, command_id
 from .status import StatusProcedure, status_key
 from .tracking import TRACKING_KEY, Parcel, TrackingProcedure, normalize_waybill
 
 __all__ = [
     "BUILTIN_STATUSES",
+    "FULL",
+    "REFUND_KEY",
     "TRACKING_KEY",
     "Parcel",
+    "RefundProcedure",
     "StatusProcedure",
     "TrackingProcedure",
     "builtin_registry",
+    "command_id",
     "normalize_waybill",
     "status_key",
 ]
@@ -48,6 +54,9 @@ def builtin_registry() -> ProcedureRegistry:
     for status in BUILTIN_STATUSES[:2]:
         registry.register(StatusProcedure(status))
     registry.register(TrackingProcedure())
-    for status in BUILTIN_STATUSES[2:]:
-        registry.register(StatusProcedure(status))
+    registry.register(StatusProcedure(FulfillmentStatus.SENT))
+    registry.register(StatusProcedure(FulfillmentStatus.CANCELLED))
+    registry.register(RefundProcedure())
+    registry.register(StatusProcedure(FulfillmentStatus.READY_FOR_PICKUP))
+    registry.register(StatusProcedure(FulfillmentStatus.PICKED_UP))
     return registry

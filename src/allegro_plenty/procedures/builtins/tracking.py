@@ -27,10 +27,10 @@ from ...errors import (
 from ...plenty.models import Order, OrderPropertyType, OrderType, ShippingPackage, ShippingProfile
 from ..config import OTHER_CARRIER, CarrierMapping, UnmappedCarrier, carrier_name
 from ..context import ExecutionRun, ProcedureContext, ProcedureOrder, refuse_one_fulfillment
-from ..handler import ActionOutcome, DisplayNames, Done, EventProcedureHandler, Skipped
+from ..handler import ActionOutcome, Done, EventProcedureHandler, Skipped
 from ..outcome import ExecutionResult
 from ._lines import LineMap
-from ._shared import REFUSALS, allegro_refusal
+from ._shared import ABOUT, REFUSALS, allegro_refusal
 
 __all__ = ["TRACKING_KEY", "Parcel", "TrackingProcedure", "normalize_waybill"]
 
@@ -70,17 +70,8 @@ class _Shipping:
 class TrackingProcedure(EventProcedureHandler):
     """Posts each package number of the order (and of its delivery orders) to Allegro."""
 
+    names, description = ABOUT[TRACKING_KEY]
     key = TRACKING_KEY
-    names = DisplayNames(
-        en="Allegro : Provide tracking number",
-        de="Allegro : Sendungsnummer übermitteln",
-        pl="Allegro : Przekaż numer przesyłki",
-    )
-    description = (
-        "Sends the package numbers of the plentymarkets order and of its delivery orders to "
-        "Allegro, each once, with the Allegro carrier mapped from the shipping profile and "
-        "the line items the package holds; skips numbers Allegro already lists."
-    )
 
     def handle(
         self, context: ProcedureContext, order: ProcedureOrder

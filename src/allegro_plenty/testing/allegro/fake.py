@@ -475,6 +475,16 @@ class FakeAllegro(FakeService):
                 if order_id is None or r.data.get("order", {}).get("id") == order_id
             ]
 
+    def set_refund_status(self, refund_id: str, status: str) -> None:
+        """Allegro moves a refund on: ``IN_PROGRESS`` → ``SUCCESS``, or ``CANCELED`` when the
+        seller's balance lacks the funds (allegro-api #7828)."""
+        with self.lock:
+            for refund in self._state.refunds:
+                if refund.data["id"] == refund_id:
+                    refund.data["status"] = status
+                    return
+            raise KeyError(f"no refund {refund_id!r}")
+
     def refresh_count(self) -> int:
         """How many refresh grants of an authenticated application the token endpoint
         processed, accepted or refused (a replayed token counts: it reached Allegro)."""
