@@ -69,6 +69,18 @@ from allegro_plenty import (
 from allegro_plenty._http import engine
 from allegro_plenty.allegro.auth import DeviceAuthorization
 from allegro_plenty.allegro.models import NewRefund, NewShipment, RefundReason, RefundReference
+from allegro_plenty.errors import (
+    AllegroRefusedError,
+    CarrierNotMappedError,
+    LineItemsUnclearError,
+    NotFromAllegroError,
+    NotRefundableError,
+    OneFulfillmentError,
+    ProcedureError,
+    ProcedureRefusedError,
+    RefundFailedError,
+    UnknownProcedureError,
+)
 from allegro_plenty.plenty.models import NewOrder
 
 from . import plenty_fakes
@@ -299,6 +311,16 @@ NOT_SENT: list[tuple[str, AllegroPlentyError]] = [
     ("binding conflict", BindingConflictError("bound", existing=None)),
     ("cursor conflict", CursorConflictError(account="a", name="n", expected=1, found=2)),
     ("not in the ledger", NotInLedgerError("unbound")),
+    ("a procedure's error", ProcedureError("procedure")),
+    ("no such procedure", UnknownProcedureError("x", ["allegro.refund"])),
+    ("not an Allegro order", NotFromAllegroError(7, "foreign referrer")),
+    ("a procedure refused the order", ProcedureRefusedError("refused")),
+    ("One Fulfillment", OneFulfillmentError("f-1", "allegro.tracking")),
+    ("cash on delivery not refunded", NotRefundableError("f-1", "cash on delivery")),
+    ("line items unclear", LineItemsUnclearError(7, "variation 3 in two line items")),
+    ("carrier not mapped", CarrierNotMappedError(6, "not in the carrier map")),
+    ("Allegro refused a procedure's write", AllegroRefusedError("p", 422, ["X"], "no")),
+    ("Allegro ended a refund CANCELED", RefundFailedError("r-1", "CANCELED")),
     ("the base class", AllegroPlentyError("anything")),
 ]
 

@@ -335,3 +335,18 @@ def test_the_request_check_of_every_world_catches_a_request_outside_the_spec(
         )
     assert any("bogus" in v for v in request_violations(world.allegro))
     world.allegro.clear_calls()  # the world's own check at teardown must pass
+
+
+def test_the_procedures_import_nothing_of_the_importer() -> None:
+    import ast
+    from pathlib import Path
+
+    package = Path(__file__).resolve().parents[1] / "src" / "allegro_plenty" / "procedures"
+    imported = set()
+    for module in package.rglob("*.py"):
+        for node in ast.walk(ast.parse(module.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom):
+                imported.add(node.module or "")
+            elif isinstance(node, ast.Import):
+                imported.update(alias.name for alias in node.names)
+    assert not [name for name in imported if "importer" in name]

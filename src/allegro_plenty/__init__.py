@@ -3,7 +3,8 @@
 The public names are re-exported here; submodules hold the details:
 :mod:`allegro_plenty.allegro` (client, OAuth, :mod:`~allegro_plenty.allegro.models`),
 :mod:`allegro_plenty.plenty` (client, throttle, :mod:`~allegro_plenty.plenty.models`),
-:mod:`allegro_plenty.mapping` (the pure order mapper), :mod:`allegro_plenty.errors`,
+:mod:`allegro_plenty.mapping` (the pure order mapper), :mod:`allegro_plenty.procedures`
+(event procedures: plentymarkets order stages pushed back to Allegro), :mod:`allegro_plenty.errors`,
 :mod:`allegro_plenty.tokens`, and :mod:`allegro_plenty.testing` (fakes of both
 services for tests; not imported here).
 """
@@ -109,6 +110,14 @@ from .plenty import (
     StatusHistoryWalk,
 )
 from .plenty import models as plenty_models
+from .procedures import (
+    AsyncProcedureRunner,
+    EventProcedureHandler,
+    ProcedureConfig,
+    ProcedureRegistry,
+    ProcedureRunner,
+    ProcedureSettings,
+)
 from .tokens import (
     JsonFileTokenStore,
     MemoryTokenStore,
@@ -137,6 +146,7 @@ __all__ = [
     "AsyncAllegroClient",
     "AsyncAllegroOAuth",
     "AsyncPlentyClient",
+    "AsyncProcedureRunner",
     "AuthenticationError",
     "BadRequestError",
     "BindingConflictError",
@@ -151,6 +161,7 @@ __all__ = [
     "DamagedTokenFileError",
     "DeviceFlowError",
     "ErrorItem",
+    "EventProcedureHandler",
     "InternalServerError",
     "InvalidRequestError",
     "JsonFileTokenStore",
@@ -185,8 +196,12 @@ __all__ = [
     "PlentyClient",
     "PlentyCredentials",
     "PlentyThrottle",
+    "ProcedureConfig",
     "ProcedureError",
     "ProcedureRefusedError",
+    "ProcedureRegistry",
+    "ProcedureRunner",
+    "ProcedureSettings",
     "RateLimit",
     "RateLimitError",
     "ReferenceDataError",

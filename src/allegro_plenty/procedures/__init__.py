@@ -8,10 +8,15 @@ and runners (:class:`ProcedureRunner`, :class:`AsyncProcedureRunner`) that
 dispatch a procedure on a plentymarkets order and record every execution in the
 ledger, keyed by (account, procedure, order, subject). See ``docs/procedures.md``.
 
+Handlers are plans (:data:`Plan`): ``yield from call(context.allegro, "get_checkout_form",
+form_id)`` calls the account's Allegro client, synchronously or awaited, whichever
+runner drives the handler.
+
 Nothing here imports :mod:`allegro_plenty.importer`: the two meet only in the
 ledger (bindings, and the importer's referrers as the cursor ``"referrer"``).
 """
 
+from .._plan import Plan, call
 from .builtins import builtin_registry
 from .config import (
     OTHER_CARRIER,
@@ -60,6 +65,7 @@ __all__ = [
     "ExecutionResult",
     "ExecutionRun",
     "ExecutionStatus",
+    "Plan",
     "ProcedureConfig",
     "ProcedureContext",
     "ProcedureOrder",
@@ -73,5 +79,6 @@ __all__ = [
     "UnmappedCarrier",
     "Waiting",
     "builtin_registry",
+    "call",
     "refuse_one_fulfillment",
 ]
