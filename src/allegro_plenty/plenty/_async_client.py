@@ -8,9 +8,7 @@ from decimal import Decimal
 
 import httpx
 
-from .._client import (
-    AsyncSender,
-)
+from .._client import AsyncSender
 from .._http.operation import Precondition
 from . import _plans as plans
 from . import endpoints as ep

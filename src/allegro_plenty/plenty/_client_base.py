@@ -12,14 +12,7 @@ from typing import Generic
 import httpx
 
 from .._cache import TtlCache
-from .._client import (
-    DEFAULT_TIMEOUT,
-    Connection,
-    HttpSettings,
-    HttpT,
-    SleepT,
-    TransportT,
-)
+from .._client import DEFAULT_TIMEOUT, Connection, HttpSettings, HttpT, SleepT, TransportT
 from .._convert import Style, make_converter
 from .._http.redact import require_scrubbable
 from .._http.retry import RetryEvent, RetryPolicy
