@@ -2,19 +2,29 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator
-from typing import TypeVar
+from typing import NoReturn, TypeVar
 
 import httpx
 import pytest
 
 from allegro_plenty.testing import FakeClock, FakeService
 
+from .pg_server import Postgres, drop_schema, fresh_schema_name, session_postgres
 from .specs import SpecCheckedTransport
 
 FakeServiceT = TypeVar("FakeServiceT", bound=FakeService)
 
 Handler = Callable[[httpx.Request], httpx.Response]
+
+
+@pytest.fixture(autouse=True)
+def own_rate_gates(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test gets fresh process-wide Allegro rate gates: a 429 in one blocks no other."""
+    from allegro_plenty.allegro import rate_gate
+
+    monkeypatch.setattr(rate_gate, "_GATES", {})
 
 
 @pytest.fixture
@@ -64,3 +74,32 @@ def checked() -> Iterator[Callable[[FakeServiceT], FakeServiceT]]:
         found = [v for fake in fakes for v in spec_violations(fake)]
         if found:
             pytest.fail("the fakes answered outside the official spec:\n" + "\n".join(found))
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[Postgres]:
+    """A real PostgreSQL server: ``ALLEGRO_PLENTY_PG_DSN``, or a throwaway one started here.
+
+    Skips when neither can be had, except in CI (``CI`` set), where it fails.
+    """
+    session = session_postgres()
+    found = next(session)
+    if isinstance(found, str):
+        _no_postgres(found)
+    assert isinstance(found, Postgres)
+    yield found
+    next(session, None)
+
+
+def _no_postgres(reason: str) -> NoReturn:
+    if os.environ.get("CI"):
+        pytest.fail(f"CI needs PostgreSQL: {reason}")
+    pytest.skip(reason)
+
+
+@pytest.fixture
+def pg_schema(postgres: Postgres) -> Iterator[str]:
+    """A schema of this test's own in the PostgreSQL server, dropped afterwards."""
+    name = fresh_schema_name()
+    yield name
+    drop_schema(postgres.dsn, name)

@@ -13,6 +13,7 @@ from typing import Any
 
 import httpx
 
+from allegro_plenty.allegro import MemoryRateGate, rate_gate
 from allegro_plenty.allegro.client import AllegroClient, AsyncAllegroClient
 from allegro_plenty.plenty.client import AsyncPlentyClient, PlentyClient
 from allegro_plenty.testing import FakeAllegro, FakeClock, FakePlenty, FakeService, RecordedCall
@@ -97,10 +98,20 @@ def reach_async(fake: FakeService, mode: str) -> Iterator[dict[str, Any]]:
         yield {"base_url": server.url}
 
 
+def fake_time_gate(fake: FakeAllegro, clock: FakeClock) -> MemoryRateGate:
+    """The process-wide rate gate of the fake's application, counting the fake clock's time.
+
+    Seeded into the registry (which ``conftest.py`` empties for every test), so the
+    clients of the fake's application share it as they share the real one.
+    """
+    return rate_gate._GATES.setdefault(fake.client_id, MemoryRateGate(clock=clock.monotonic))
+
+
 def allegro_client(
     fake: FakeAllegro, clock: FakeClock, via: dict[str, Any], **options: Any
 ) -> AllegroClient:
     """A blocking AllegroClient for the fake's default seller, token already stored."""
+    options.setdefault("rate_gate", fake_time_gate(fake, clock))
     store = options.pop("token_store", None) or MemoryTokenStore()
     seller = options.pop("account", fake.default_seller.id)
     if store.load("allegro", seller) is None:
@@ -119,6 +130,7 @@ def async_allegro_client(
     fake: FakeAllegro, clock: FakeClock, via: dict[str, Any], **options: Any
 ) -> AsyncAllegroClient:
     """An AsyncAllegroClient for the fake's default seller, token already stored."""
+    options.setdefault("rate_gate", fake_time_gate(fake, clock))
     store = options.pop("token_store", None) or MemoryTokenStore()
     seller = options.pop("account", fake.default_seller.id)
     if store.load("allegro", seller) is None:
@@ -153,10 +165,9 @@ def plenty_client(
         password=fake.password,
         token_store=options.pop("token_store", None) or MemoryTokenStore(),
         transport=via.get("transport"),
-        sleep=clock.sleep,
         monotonic=clock.monotonic,
         clock=clock.now,
-        **{"strict": True, **options},
+        **{"sleep": clock.sleep, "strict": True, **options},
     )
 
 

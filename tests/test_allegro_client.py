@@ -18,6 +18,7 @@ import httpx
 import pytest
 
 from allegro_plenty import AllegroClient, AsyncAllegroClient
+from allegro_plenty.allegro import MemoryRateGate
 from allegro_plenty.allegro.models import (
     CheckoutFormFilter,
     CheckoutFormSort,
@@ -34,6 +35,7 @@ from allegro_plenty.allegro.models import (
     RefundStatus,
     RefundValue,
 )
+from allegro_plenty.testing import FakeClock
 
 from .specs import ALLEGRO_MEDIA_TYPE, SpecCheckedTransport
 from .test_allegro_models import example_response, spec_example_form
@@ -70,15 +72,27 @@ def call(
     are further client constructor arguments.
     """
     waits = [] if sleeps is None else sleeps
-    settings: dict[str, Any] = {"access_token": TOKEN, "strict": True, "language": "pl-PL"}
+    # The rate gate runs on the time the recorded sleeps pass.
+    clock = FakeClock()
+    settings: dict[str, Any] = {
+        "access_token": TOKEN,
+        "strict": True,
+        "language": "pl-PL",
+        "rate_gate": MemoryRateGate(clock=clock.monotonic),
+    }
     settings.update(options or {})
+
+    def wait(seconds: float) -> None:
+        waits.append(seconds)
+        clock.advance(max(seconds, 0.0))
+
     if mode == "sync":
-        with AllegroClient(transport=transport, sleep=waits.append, **settings) as client:
+        with AllegroClient(transport=transport, sleep=wait, **settings) as client:
             result = getattr(client, method)(*args, **kw)
             return list(result) if isinstance(result, Iterator) else result
 
     async def record(seconds: float) -> None:
-        waits.append(seconds)
+        wait(seconds)
 
     async def run() -> Any:
         async with AsyncAllegroClient(transport=transport, sleep=record, **settings) as client:

@@ -19,7 +19,6 @@ import httpx
 import pytest
 
 from allegro_plenty.allegro import endpoints as ep
-from allegro_plenty.allegro import models
 from allegro_plenty.allegro.models import (
     CheckoutFormFilter,
     CheckoutFormSort,
@@ -38,12 +37,14 @@ from allegro_plenty.allegro.models import (
     RefundStatus,
     RefundSurcharge,
     RefundValue,
+    checkout_form_filter,
 )
 from allegro_plenty.errors import (
     InvalidRequestError,
     RefundNotFoundError,
     ResponseValidationError,
 )
+from allegro_plenty.plenty import OrderFilter
 from allegro_plenty.plenty import models as plenty_models
 from allegro_plenty.testing import FakeAllegro, FakeClock, checkout_form
 
@@ -276,8 +277,7 @@ def test_plenty_query_decimals_go_out_in_plain_notation(
         plenty_mode,
         spec_checked("plenty", fake),
         "list_orders",
-        referrer_id=Decimal("1E+2"),
-        status_from=Decimal("5E0"),
+        OrderFilter(referrer_id=Decimal("1E+2"), status_from=Decimal("5E0")),
     )
     params = query(fake.only("GET", "/rest/orders"))
     assert (params["referrerId"], params["statusFrom"]) == ("100", "5")
@@ -587,7 +587,7 @@ def test_the_negative_control_the_spec_catches_what_the_checks_refuse(
         return cls(value)  # what the library did before: any string became a pseudo-member
 
     monkeypatch.setattr(ep, "known", anything)
-    monkeypatch.setattr(models, "known", anything)
+    monkeypatch.setattr(checkout_form_filter, "known", anything)
     sent: list[httpx.Request] = []
 
     def record(request: httpx.Request) -> httpx.Response:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import copy
+import inspect
+import traceback
 from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
@@ -15,7 +17,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from allegro_plenty import OpenEnum
-from allegro_plenty._convert import Style, field_path, make_converter
+from allegro_plenty._convert import Style, fast_source, field_path, make_converter
 from allegro_plenty.allegro.models import CheckoutForm
 
 
@@ -249,6 +251,35 @@ def test_fields_with_real_defaults_are_passed_only_when_present() -> None:
         )
     with pytest.raises(Exception, match="unknown keys"):
         STRICT._fast.structure({"name": "a", "zzz": 1}, WithDefaults)  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("strict", [True, False], ids=["strict", "lenient"])
+def test_fast_source_is_the_source_the_fast_pass_runs(strict: bool) -> None:
+    converter = make_converter(strict=strict)
+    function = converter._fast.get_structure_hook(Outer)  # type: ignore[attr-defined]
+    source = fast_source(Outer, strict=strict)
+    assert inspect.getsource(function) == source
+    namespace: dict[str, Any] = {}
+    exec(compile(source, "<test>", "exec"), namespace)  # noqa: S102 - the helper's output
+    (compiled,) = [v for k, v in namespace.items() if k != "__builtins__"]
+    assert compiled.__code__ == function.__code__  # the same code, compared without filenames
+    # Each way of reading a field is there to read: required, None by default,
+    # and a real default passed by keyword only when present.
+    assert "v0 = o['lineItems']" in source
+    assert "o.get('from')" in source
+    assert ("_keys.issuperset(o)" in source) is strict
+
+
+def test_a_failure_in_the_fast_pass_shows_the_generated_line() -> None:
+    @attrs.define
+    class Named:
+        name: str
+        tags: tuple[str, ...] = ()
+
+    assert "if 'tags' in o:" in fast_source(Named)
+    with pytest.raises(KeyError) as caught:
+        LENIENT._fast.structure({"tags": []}, Named)  # type: ignore[attr-defined]
+    assert "v0 = o['name']" in "".join(traceback.format_exception(caught.value))
 
 
 @attrs.define

@@ -150,7 +150,7 @@ def test_the_per_pass_check_catches_a_converter_without_bounds(
 ) -> None:
     # Negative control: with the integer bound lifted, both passes take a
     # 41-digit quantity, and the check above must say so.
-    monkeypatch.setattr(_convert, "_INTEGER_BOUND", 10**100)
+    monkeypatch.setattr(_convert.numbers, "INTEGER_BOUND", 10**100)
     data = loads(form_with(QUANTITY, str(10**40)))
     with pytest.raises(AssertionError, match="the fast pass accepted it"):
         assert_each_pass_refuses(make_converter(), data)

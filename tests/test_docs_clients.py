@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 import uuid
 from decimal import Decimal
 from pathlib import Path
@@ -63,11 +65,31 @@ def actual() -> dict[str, Retry]:
             1, NewAddress("Town", "00-001", 23, "Street"), type_id=2
         ),
         "PlentyClient.update_order_status": plenty.update_order_status(1, Decimal(5)),
+        "PlentyClient.set_order_address": plenty.set_order_address(1, 2, type_id=2),
     }
     return {name: operation.retry for name, operation in operations.items()}
 
 
 def test_the_documented_retry_classes_are_the_real_ones() -> None:
     table = documented()
-    assert len(table) == 12
+    assert len(table) == 13
     assert table == actual()
+
+
+RUNNABLE = re.compile(r"<!-- runnable: (\S+) -->\n```python\n(.*?)\n```", re.DOTALL)
+
+
+def test_the_resume_example_runs_as_printed(tmp_path: Path) -> None:
+    examples = dict(RUNNABLE.findall(DOC.read_text(encoding="utf-8")))
+    assert list(examples) == ["resume_a_walk.py"]
+    (tmp_path / "resume_a_walk.py").write_text(examples["resume_a_walk.py"], encoding="utf-8")
+    run = subprocess.run(
+        [sys.executable, "-W", "error", "resume_a_walk.py"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.strip() == "6 forms, each once"

@@ -253,10 +253,10 @@ def test_changed_orders_walk_every_page_once(mode: str, spec_checked: Any) -> No
 
 
 def test_changed_orders_refuse_naive_datetimes() -> None:
-    from allegro_plenty.plenty import endpoints as ep
+    from allegro_plenty.plenty import OrderFilter
 
     with pytest.raises(ValueError, match="timezone"):
-        ep.list_orders(updated_at_from=datetime(2025, 3, 1))
+        OrderFilter(updated_at_from=datetime(2025, 3, 1))
 
 
 @pytest.mark.parametrize("mode", MODES)
@@ -293,6 +293,46 @@ def test_status_ids_must_be_exact() -> None:
     for bad in (5.1, True, "x", "0", "-1", "NaN"):
         with pytest.raises(ValueError, match="status id"):
             ep.status_id(bad)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("type_id", [m.AddressType.DELIVERY, m.AddressType.BILLING])
+def test_set_order_address_sends_only_that_relation(
+    mode: str, type_id: int, spec_checked: Any
+) -> None:
+    relations = [{"orderId": 630, "typeId": 1, "addressId": 33},
+                 {"orderId": 630, "typeId": 2, "addressId": 34}]  # fmt: skip
+    relations[type_id - 1]["addressId"] = 35
+    fake = FakePlenty().on("PUT", "/rest/orders/630", order_json(addressRelations=relations))
+    order = call(mode, spec_checked("plenty", fake), "set_order_address", 630, 35, type_id=type_id)
+    sent = body(fake.only("PUT", "/rest/orders/630"))
+    assert sent == {"addressRelations": [{"typeId": type_id, "addressId": 35}]}
+    assert [(r.type_id, r.address_id) for r in order.address_relations or ()] == [
+        (1, 35 if type_id == 1 else 33),
+        (2, 35 if type_id == 2 else 34),
+    ]
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_set_order_address_is_retried_because_it_is_idempotent(
+    mode: str, spec_checked: Any
+) -> None:
+    fake = FakePlenty().on(
+        "PUT", "/rest/orders/630", httpx.Response(503, text="unavailable"), order_json()
+    )
+    call(mode, spec_checked("plenty", fake), "set_order_address", 630, 34, type_id=2)
+    assert len(fake.calls("PUT", "/rest/orders/630")) == 2
+
+
+def test_set_order_address_refuses_other_types_and_ids_before_sending() -> None:
+    from allegro_plenty.plenty import endpoints as ep
+
+    for type_id in (0, 3, 4):
+        with pytest.raises(ValueError, match="1 \\(billing\\) or 2 \\(delivery\\)"):
+            ep.set_order_address(630, 34, type_id=type_id)
+    for order_id, address_id in ((0, 34), (630, 0), (630, True)):
+        with pytest.raises(ValueError, match="must be a positive integer"):
+            ep.set_order_address(order_id, address_id, type_id=2)
 
 
 @pytest.mark.parametrize("mode", MODES)

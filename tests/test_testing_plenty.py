@@ -6,6 +6,7 @@ import asyncio
 from decimal import Decimal
 from typing import Any
 
+import attrs
 import httpx
 import pytest
 
@@ -27,7 +28,9 @@ from allegro_plenty.plenty.models import (
     NewPayment,
     NewReferrer,
     OrderItemAmount,
+    OrderItemProperty,
     OrderProperty,
+    OrderPropertyType,
     OrderRelation,
     PaymentProperty,
 )
@@ -311,6 +314,65 @@ def test_status_history_and_cancel(plenty: FakePlenty, fake_clock: FakeClock) ->
     assert [h.status_id for h in history] == [Decimal(3), Decimal("5.1"), Decimal(8)]
     assert [h.status_id for h in since] == [Decimal("5.1"), Decimal(8)]
     assert plenty.order(order.id)["statusName"] == "Cancelled"
+
+
+@pytest.mark.parametrize("kind", ["sync", "async"])
+def test_the_update_path_reads_items_and_repoints_the_delivery_address_while_unlocked(
+    plenty: FakePlenty, fake_clock: FakeClock, kind: str
+) -> None:
+    store = MemoryTokenStore()  # one login for every client
+
+    def repoint(order_id: int, address_id: int) -> Any:
+        if kind == "sync":
+            via = {"transport": plenty.transport()}
+            with plenty_client(plenty, fake_clock, via, token_store=store) as client:
+                return client.set_order_address(order_id, address_id, type_id=2)
+
+        async def run() -> Any:
+            via = {"transport": plenty.async_transport()}
+            async with async_plenty_client(plenty, fake_clock, via, token_store=store) as client:
+                return await client.set_order_address(order_id, address_id, type_id=2)
+
+        return asyncio.run(run())
+
+    via = {"transport": plenty.transport()}
+    with plenty_client(plenty, fake_clock, via, token_store=store) as client:
+        body = _order(plenty, client, "u-1")
+        line = attrs.evolve(
+            body.order_items[0],
+            properties=(OrderItemProperty(OrderPropertyType.EXTERNAL_ORDER_ITEM_ID, "line-1"),),
+        )
+        order = client.create_order(attrs.evolve(body, order_items=(line, *body.order_items[1:])))
+        contact_id = client.get_order(order.id).contact_id
+        assert contact_id is not None
+        moved = client.create_address(
+            contact_id, NewAddress("Gdańsk", "80-001", 23, "ul. Długa", "7"), type_id=2
+        )
+        fake_clock.advance(60)
+        repointed = repoint(order.id, moved.id)
+        updated_at = plenty.order(order.id)["updatedAt"]
+        fake_clock.advance(60)
+        repoint(order.id, moved.id)  # the same address again changes nothing
+        read = client.get_order(order.id)
+        plenty.lock_order(order.id)
+        later = client.create_address(
+            contact_id, NewAddress("Sopot", "81-701", 23, "Monte"), type_id=2
+        )
+        with pytest.raises(UnprocessableEntityError, match="permanentlyLocked"):
+            repoint(order.id, later.id)
+        locked = client.get_order(order.id)
+    assert repointed.address_relations == read.address_relations
+    assert plenty.order(order.id)["updatedAt"] == updated_at
+    delivery, billing = read.address(2), read.address(1)
+    assert (delivery and delivery.town, billing and billing.town) == ("Gdańsk", "Kraków")
+    assert [r.type_id for r in read.address_relations or ()] == [1, 2]
+    items = read.order_items or ()
+    assert [i.property_value(OrderPropertyType.EXTERNAL_ORDER_ITEM_ID) for i in items] == [
+        "line-1",
+        None,
+    ]
+    assert (locked.lock_status, locked.is_locked) == ("permanentlyLocked", True)
+    assert locked.address(2) == delivery
 
 
 def test_delivery_orders_packages_and_package_items(

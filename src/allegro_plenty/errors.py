@@ -1,10 +1,14 @@
-"""The exception hierarchy.
+"""The exception hierarchy: every public exception of the library lives here.
 
 Everything the library raises on purpose derives from :class:`AllegroPlentyError`.
 HTTP failures split into connection failures (:class:`APIConnectionError`,
 :class:`APITimeoutError`), responses with an error status (:class:`APIStatusError`
 and one subclass per meaningful status) and responses whose body does not fit
 the model (:class:`ResponseValidationError`).
+
+Every error answers :attr:`AllegroPlentyError.may_have_taken_effect`: whether the
+write that failed with it may have been applied all the same. After a failed
+write, look the result up when it says ``True`` instead of sending the write again.
 
 No exception text, attribute or URL carries a secret: URLs are redacted and
 server messages that echo a token (Allegro's ``invalid_grant`` does) are
@@ -24,32 +28,78 @@ __all__ = [
     "APIStatusError",
     "APITimeoutError",
     "AllegroPlentyError",
+    "AllegroRefusedError",
     "AuthenticationError",
     "BadRequestError",
+    "BindingConflictError",
+    "BudgetExhaustedError",
+    "CarrierNotMappedError",
+    "ClaimLostError",
+    "ConfigurationError",
     "ConflictError",
+    "CursorConflictError",
+    "DamagedTokenFileError",
     "DeviceFlowError",
+    "DuplicateOrdersFound",
     "ErrorItem",
+    "ForeignOrderExists",
     "InternalServerError",
     "InvalidRequestError",
+    "LedgerBusyError",
+    "LedgerError",
+    "LedgerInputError",
+    "LedgerSchemaError",
+    "LedgerStorageError",
+    "LineItemsUnclearError",
+    "LockTimeoutError",
     "MappingError",
     "ModelValidationError",
     "NotConnectedError",
     "NotFoundError",
+    "NotFromAllegroError",
+    "NotInLedgerError",
+    "NotRefundableError",
     "OAuthError",
+    "OneFulfillmentError",
     "PagingError",
     "PermissionDeniedError",
+    "ProcedureError",
+    "ProcedureRefusedError",
     "RateLimitError",
+    "ReferenceDataError",
+    "RefundFailedError",
     "RefundNotFoundError",
     "ResponseValidationError",
     "SecretTooShortError",
     "StaleRevisionError",
+    "TokenSaveError",
+    "TokenStorageError",
     "TooManySessionsError",
+    "UnknownProcedureError",
     "UnprocessableEntityError",
 ]
 
 
 class AllegroPlentyError(Exception):
     """Base class of every exception this library raises on purpose."""
+
+    @property
+    def may_have_taken_effect(self) -> bool:
+        """Whether the write that failed with this error may have been applied anyway.
+
+        ``False`` means certainly not: the request never reached the service
+        (refused while it was built, no connection, no token) or the service
+        refused it with a 4xx, 429 included. ``True`` means it may have: the
+        connection failed after sending began (a timeout, a reset, a broken
+        answer), the service answered 5xx, or it answered 2xx with a body that
+        does not fit. After ``True``, look the result up (an order by its
+        external id, a waybill among the shipments) before sending the write
+        again; never re-send it blindly.
+
+        Errors that do not come from an exchange with a service (the ledger, the
+        mapping, configuration, token storage) answer ``False``.
+        """
+        return False
 
 
 @attrs.frozen
@@ -82,6 +132,10 @@ class APIError(AllegroPlentyError):
         method: The HTTP method.
         url: The request URL with secrets redacted.
         operation: The library's name for the call (``"get_checkout_form"``).
+        earlier_attempt_may_have_taken_effect: An earlier attempt of the same
+            call, since retried, failed in a way that may have applied it (a
+            timeout, a 5xx): then :attr:`may_have_taken_effect` is ``True``
+            whatever this last attempt's failure says.
     """
 
     def __init__(
@@ -99,6 +153,16 @@ class APIError(AllegroPlentyError):
         self.method = method
         self.url = url
         self.operation = operation
+        self.earlier_attempt_may_have_taken_effect = False
+
+    @property
+    def may_have_taken_effect(self) -> bool:
+        """See :attr:`AllegroPlentyError.may_have_taken_effect`."""
+        return self.earlier_attempt_may_have_taken_effect or self._attempt_may_have_taken_effect()
+
+    def _attempt_may_have_taken_effect(self) -> bool:
+        # What this attempt's failure alone says; nothing proves a bare APIError harmless.
+        return True
 
 
 class APIConnectionError(APIError):
@@ -111,6 +175,9 @@ class APIConnectionError(APIError):
     def __init__(self, message: str, *, request_sent: bool, **kwargs: Any) -> None:
         super().__init__(message, **kwargs)
         self.request_sent = request_sent
+
+    def _attempt_may_have_taken_effect(self) -> bool:
+        return self.request_sent
 
 
 class APITimeoutError(APIConnectionError):
@@ -150,6 +217,11 @@ class APIStatusError(APIError):
     def codes(self) -> tuple[str, ...]:
         """The ``code`` of every error item that has one."""
         return tuple(e.code for e in self.errors if e.code)
+
+    def _attempt_may_have_taken_effect(self) -> bool:
+        # A 4xx (429 included) is a refusal before processing; anything else (a 5xx,
+        # a redirect the client does not follow) leaves the outcome open.
+        return not _is_client_error(self.status_code)
 
 
 class BadRequestError(APIStatusError):
@@ -218,6 +290,9 @@ class InternalServerError(APIStatusError):
 class ResponseValidationError(APIError):
     """A 2xx response whose body is not JSON or does not fit the model.
 
+    The service accepted the call: a write that raises this took effect (so
+    :attr:`may_have_taken_effect` is ``True``).
+
     Attributes:
         field_path: Where in the body the mismatch is (``lineItems[0].price.amount``).
         request_id: The service's request id.
@@ -238,6 +313,7 @@ class OAuthError(AllegroPlentyError):
         error: The OAuth error code (``invalid_grant``, ``access_denied`` ...).
         description: The server's description, with any token scrubbed.
         status_code: The HTTP status.
+        earlier_attempt_may_have_taken_effect: As for :class:`APIError`.
     """
 
     def __init__(self, error: str, description: str | None, status_code: int) -> None:
@@ -246,6 +322,16 @@ class OAuthError(AllegroPlentyError):
         self.error = error
         self.description = description
         self.status_code = status_code
+        self.earlier_attempt_may_have_taken_effect = False
+
+    @property
+    def may_have_taken_effect(self) -> bool:
+        """``False`` for the 4xx refusals OAuth errors are (see the base class)."""
+        return self.earlier_attempt_may_have_taken_effect or not _is_client_error(self.status_code)
+
+
+def _is_client_error(status: int) -> bool:
+    return 400 <= status < 500
 
 
 class DeviceFlowError(OAuthError):
@@ -337,6 +423,34 @@ class InvalidRequestError(AllegroPlentyError, ValueError):
         return InvalidRequestError(self.reason, field=field, value=self.value)
 
 
+class ReferenceDataError(AllegroPlentyError, LookupError):
+    """The system has no such country, currency or other reference entry."""
+
+
+class BudgetExhaustedError(AllegroPlentyError):
+    """A call would have to wait longer than :attr:`~allegro_plenty.PlentyBudget.max_wait`.
+
+    Usually the daily limit is down to its reserve; run again after
+    :attr:`wait` seconds. Nothing was sent.
+
+    Attributes:
+        scope: The limit that is used up (see :class:`~allegro_plenty.RateLimit`).
+        kind: ``"read"`` or ``"write"``.
+        operation: The call that was refused.
+        wait: Seconds until the limit allows the call.
+    """
+
+    def __init__(self, *, scope: str, kind: str, operation: str, wait: float) -> None:
+        super().__init__(
+            f"{operation}: the plentymarkets {scope} {kind} limit allows the next call "
+            f"in {wait:.0f} s, longer than the budget's max_wait"
+        )
+        self.scope = scope
+        self.kind = kind
+        self.operation = operation
+        self.wait = wait
+
+
 class RefundNotFoundError(AllegroPlentyError):
     """Allegro lists no refund with this id (for this seller).
 
@@ -347,6 +461,10 @@ class RefundNotFoundError(AllegroPlentyError):
     def __init__(self, refund_id: str) -> None:
         super().__init__(f"Allegro lists no refund with id {refund_id!r} for this account")
         self.refund_id = refund_id
+
+
+class LockTimeoutError(AllegroPlentyError):
+    """A token lock was not acquired in time (another worker holds it)."""
 
 
 class TokenStorageError(AllegroPlentyError):
@@ -383,9 +501,6 @@ class TokenSaveError(TokenStorageError):
     and saves it on every later use until a save succeeds. Fix the storage
     while the process runs and the account keeps working without reconnecting.
     """
-
-
-__all__ += ["DamagedTokenFileError", "TokenSaveError", "TokenStorageError"]
 
 
 # --- the import ledger and accounts -----------------------------------------------------
@@ -493,20 +608,6 @@ class NotInLedgerError(LedgerError, LookupError):
     """The ledger holds no record of what the call names (an unbound form, no failure)."""
 
 
-__all__ += [
-    "BindingConflictError",
-    "ClaimLostError",
-    "ConfigurationError",
-    "CursorConflictError",
-    "LedgerBusyError",
-    "LedgerError",
-    "LedgerInputError",
-    "LedgerSchemaError",
-    "LedgerStorageError",
-    "NotInLedgerError",
-]
-
-
 class ModelValidationError(AllegroPlentyError, ValueError):
     """Data read outside a client call (stored JSON) is not JSON or does not fit its model.
 
@@ -527,3 +628,199 @@ class ModelValidationError(AllegroPlentyError, ValueError):
         self.model = model
         self.reason = reason
         self.field_path = field_path
+
+
+class DuplicateOrdersFound(AllegroPlentyError):
+    """More than one plentymarkets sales order carries the form's external order id.
+
+    The importer never picks one of them: it quarantines the form until a person
+    merges or cancels the duplicates and marks the form handled
+    (:meth:`~allegro_plenty.ledger.ImportLedger.mark_handled`).
+
+    Attributes:
+        checkout_form_id: The Allegro checkout-form id.
+        order_ids: The plentymarkets orders that claim it.
+    """
+
+    def __init__(self, checkout_form_id: str, order_ids: Sequence[int]) -> None:
+        ids = ", ".join(map(str, order_ids))
+        super().__init__(
+            f"checkout form {checkout_form_id}: plentymarkets orders {ids} all carry it"
+        )
+        self.checkout_form_id = checkout_form_id
+        self.order_ids = tuple(order_ids)
+
+
+class ForeignOrderExists(AllegroPlentyError):
+    """A plentymarkets order with the form's external order id exists under a referrer
+    that is neither the importer's nor listed in ``adopt_referrer_ids``.
+
+    The importer never creates the order again and never takes the other one
+    over: list its referrer in ``adopt_referrer_ids`` to adopt it, or mark the
+    form handled.
+
+    Attributes:
+        checkout_form_id: The Allegro checkout-form id.
+        order_id: The plentymarkets order.
+        referrer_id: Its referrer.
+    """
+
+    def __init__(self, checkout_form_id: str, order_id: int, referrer_id: object) -> None:
+        super().__init__(
+            f"checkout form {checkout_form_id}: plentymarkets order {order_id} carries it under "
+            f"referrer {referrer_id}, which is not listed in adopt_referrer_ids"
+        )
+        self.checkout_form_id = checkout_form_id
+        self.order_id = order_id
+        self.referrer_id = referrer_id
+
+
+# --- event procedures ------------------------------------------------------------------------
+
+
+class ProcedureError(AllegroPlentyError):
+    """Base class of the event procedures' own errors (``allegro_plenty.procedures``)."""
+
+
+class UnknownProcedureError(ProcedureError, LookupError):
+    """No event procedure is registered under this key.
+
+    Attributes:
+        key: The key asked for.
+        known: The registered keys.
+    """
+
+    def __init__(self, key: object, known: Sequence[str]) -> None:
+        listed = ", ".join(known) or "none"
+        super().__init__(f"no event procedure is registered as {key!r}; registered: {listed}")
+        self.key = key
+        self.known = tuple(known)
+
+
+class NotFromAllegroError(ProcedureError):
+    """The plentymarkets order is not an Allegro order of a configured account.
+
+    Raised before any Allegro call: the order is not bound in the ledger, and
+    neither its referrer nor its external order id (property 7) make it one.
+
+    Attributes:
+        plenty_order_id: The order dispatched.
+        reason: Why it is not taken for an Allegro order.
+    """
+
+    def __init__(self, plenty_order_id: int, reason: str) -> None:
+        super().__init__(f"plentymarkets order {plenty_order_id} is not an Allegro order: {reason}")
+        self.plenty_order_id = plenty_order_id
+        self.reason = reason
+
+
+class ProcedureRefusedError(ProcedureError):
+    """The procedure refuses to act on this order, for good: the execution is recorded
+    as skipped with this error's text, and nothing is written to Allegro."""
+
+
+class OneFulfillmentError(ProcedureRefusedError):
+    """Allegro's own warehouse fulfils the order (One Fulfillment,
+    ``fulfillment.provider.id == ALLEGRO``): its status, parcels and refunds are
+    Allegro's, so the procedure writes nothing.
+
+    Attributes:
+        checkout_form_id: The Allegro checkout-form id.
+        procedure: The procedure's key.
+    """
+
+    def __init__(self, checkout_form_id: str, procedure: str) -> None:
+        super().__init__(
+            f"checkout form {checkout_form_id} is fulfilled by Allegro (One Fulfillment): "
+            f"{procedure} writes nothing to it"
+        )
+        self.checkout_form_id = checkout_form_id
+        self.procedure = procedure
+
+
+class NotRefundableError(ProcedureRefusedError):
+    """Allegro refuses refunds of this payment, so none is sent (cash on delivery on a
+    marketplace where Allegro does not refund it, allegro-api #11207).
+
+    Attributes:
+        checkout_form_id: The Allegro checkout-form id.
+        reason: Why it cannot be refunded.
+    """
+
+    def __init__(self, checkout_form_id: str, reason: str) -> None:
+        super().__init__(f"checkout form {checkout_form_id} cannot be refunded: {reason}")
+        self.checkout_form_id = checkout_form_id
+        self.reason = reason
+
+
+class LineItemsUnclearError(ProcedureError):
+    """plentymarkets items (of a shipping package or a return) cannot be told apart as
+    Allegro line items: a variation appears in no item, or in items of several line
+    items, or an item lacks its line-item id (property 41).
+
+    Attributes:
+        plenty_order_id: The order holding the package or return.
+        reason: What could not be mapped.
+    """
+
+    def __init__(self, plenty_order_id: int, reason: str) -> None:
+        super().__init__(f"plentymarkets order {plenty_order_id}: {reason}")
+        self.plenty_order_id = plenty_order_id
+        self.reason = reason
+
+
+class CarrierNotMappedError(ProcedureError):
+    """A waybill's carrier cannot be given to Allegro: its shipping profile is not in the
+    carrier map (and the configuration says fail), or it maps to a carrier id that
+    Allegro's carrier list does not hold.
+
+    Attributes:
+        shipping_profile_id: The plentymarkets shipping profile, if known.
+        reason: What is missing.
+    """
+
+    def __init__(self, shipping_profile_id: int | None, reason: str) -> None:
+        super().__init__(f"shipping profile {shipping_profile_id}: {reason}")
+        self.shipping_profile_id = shipping_profile_id
+        self.reason = reason
+
+
+class AllegroRefusedError(ProcedureError):
+    """Allegro refused a procedure's write; the message is Allegro's own.
+
+    Raised from the client's error (its ``__cause__``), so an operator reads what
+    Allegro said (``Failed to set status SENT on order ...``) in the execution's
+    last error.
+
+    Attributes:
+        procedure: The procedure's key.
+        status_code: The HTTP status Allegro answered.
+        codes: Allegro's error codes.
+        allegro_message: Allegro's message (its ``userMessage`` where there is none).
+    """
+
+    def __init__(
+        self, procedure: str, status_code: int, codes: Sequence[str], allegro_message: str
+    ) -> None:
+        code = f" {', '.join(codes)}" if codes else ""
+        super().__init__(f"{procedure}: Allegro refused ({status_code}{code}): {allegro_message}")
+        self.procedure = procedure
+        self.status_code = status_code
+        self.codes = tuple(codes)
+        self.allegro_message = allegro_message
+
+
+class RefundFailedError(ProcedureError):
+    """Allegro ended a refund without paying it: ``CANCELED`` (the seller's balance lacked
+    the funds, allegro-api #7828) or ``VALIDATE_FAILED``. The execution is quarantined;
+    an operator's release sends a new refund (a new ``commandId``).
+
+    Attributes:
+        refund_id: Allegro's refund id.
+        status: The final status.
+    """
+
+    def __init__(self, refund_id: str, status: str) -> None:
+        super().__init__(f"Allegro ended refund {refund_id} as {status}: nothing was refunded")
+        self.refund_id = refund_id
+        self.status = status

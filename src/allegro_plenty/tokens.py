@@ -9,7 +9,9 @@ one :class:`TokenStore` shared by every thread, task and process, and a refresh
 
 The host owns storage: implement :class:`TokenStore` over a database or a
 secrets manager, or use :class:`MemoryTokenStore` (one process) or
-:class:`JsonFileTokenStore` (several processes on one POSIX machine).
+:class:`JsonFileTokenStore` (several processes on one POSIX machine), or
+:class:`~allegro_plenty.tokens_postgres.PostgresTokenStore` (workers on several
+machines; the ``postgres`` extra).
 
 Storage that fails never costs an account: a store that cannot be read or
 written raises :class:`~allegro_plenty.errors.TokenStorageError` (naming the
@@ -50,7 +52,8 @@ __all__ = [
     "TokenStore",
 ]
 
-from .errors import AllegroPlentyError, DamagedTokenFileError, TokenSaveError, TokenStorageError
+# The errors live in errors.py; importing them from here keeps working.
+from .errors import DamagedTokenFileError, LockTimeoutError, TokenSaveError, TokenStorageError
 
 
 def _utcnow() -> datetime:
@@ -114,10 +117,6 @@ class Token:
             refresh_token=data.get("refresh_token"),
             scope=data.get("scope"),
         )
-
-
-class LockTimeoutError(AllegroPlentyError):
-    """A token lock was not acquired in time (another worker holds it)."""
 
 
 class TokenLock(Protocol):

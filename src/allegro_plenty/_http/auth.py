@@ -21,8 +21,9 @@ that share the store. And it never loses an account:
 * under asyncio the renewal runs in a task of its own that finishes even when
   its caller is cancelled, and store calls run in worker threads.
 
-The steps are written once, as a plan (a generator yielding the store and
-renewal steps it needs, like ``engine.py`` does for an exchange); the sync and
+The steps are written once, as a plan (see :mod:`allegro_plenty._plan`) that
+yields the store calls it needs and runs the service's renewal plan (an
+Allegro refresh, a plentymarkets refresh-then-login) inline; the sync and
 async providers only drive it.
 """
 
@@ -32,15 +33,15 @@ import asyncio
 import contextlib
 import logging
 import math
-from collections.abc import Awaitable, Callable, Coroutine, Generator
+from collections.abc import Callable, Coroutine, Mapping
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Any
 
-import attrs
 import httpx
 
 from .._convert import JSONTooDeepError, loads
+from .._plan import AsyncDriver, Call, InWorkerThreads, Plan, SyncDriver
 from ..errors import TokenSaveError, TokenStorageError
 from ..tokens import Token, TokenStore
 from .operation import BodyMismatch
@@ -121,28 +122,27 @@ def token_expiry(expires_in: object, now: datetime) -> datetime:
     return now + timedelta(seconds=seconds)
 
 
-@attrs.frozen
-class _Load:
-    pass
+STORE = "token_store"
+"""The resource name of the token store in the renewal plan."""
+
+Renew = Callable[[Token | None], Plan[Token]]
+"""Given the stored token (or ``None``), a plan obtaining a new one."""
 
 
-@attrs.frozen
-class _Check:
-    current: Token | None
+class _StoreCalls:
+    """The store calls of the renewal plan, bound to one token."""
 
+    def __init__(self, auth: _TokenAuthBase) -> None:
+        self._auth = auth
 
-@attrs.frozen
-class _Renew:
-    current: Token | None
+    def load(self) -> Token | None:
+        return self._auth.store.load(self._auth.service, self._auth.key)
 
+    def check(self, current: Token | None) -> None:
+        self._auth._check_writable(current)
 
-@attrs.frozen
-class _Save:
-    token: Token
-
-
-_Step = _Load | _Check | _Renew | _Save
-_Plan = Generator[_Step, Any, str]
+    def save(self, token: Token) -> None:
+        self._auth.store.save(self._auth.service, self._auth.key, token)
 
 
 class _TokenAuthBase:
@@ -151,7 +151,9 @@ class _TokenAuthBase:
         store: TokenStore,
         service: str,
         key: str,
+        renew: Renew,
         *,
+        resources: Mapping[str, object] = {},
         leeway: timedelta = timedelta(seconds=60),
         clock: Clock = _now,
     ) -> None:
@@ -160,6 +162,9 @@ class _TokenAuthBase:
         self.key = key
         self.leeway = leeway
         self.clock = clock
+        self._renew = renew
+        self._resources = resources
+        """What the renewal plan calls besides the store (the client's engine)."""
         self._kept: Token | None = None
         """A renewed token not saved yet: the only copy of a live refresh token."""
         self._kept_over: Token | None = None
@@ -213,16 +218,16 @@ class _TokenAuthBase:
     def _who(self) -> tuple[str, str]:
         return self.service, self.key
 
-    def _renewal(self, rejected: str | None) -> _Plan:
+    def _renewal(self, rejected: str | None) -> Plan[str]:
         """Runs under the store's lock: re-load, save what is kept, check, renew, save."""
         try:
-            stored = yield _Load()
+            stored = yield Call(STORE, "load")
         except Exception as exc:
             return self._serve_kept(exc, rejected)
         current, unsaved = self._adopt_kept(stored)
         if unsaved and current is not None:
             try:
-                yield _Save(current)
+                yield Call(STORE, "save", (current,))
             except Exception as exc:
                 log.error("%s", self._reason(exc, "still cannot save", current))
             else:
@@ -234,14 +239,14 @@ class _TokenAuthBase:
             return usable
         if not unsaved:
             try:
-                yield _Check(current)
+                yield Call(STORE, "check", (current,))
             except Exception as exc:
                 raise self._error(
                     TokenStorageError, exc, "not renewed: the store cannot be written", current
                 ) from exc
-        token: Token = yield _Renew(current)
+        token = yield from self._renew(current)
         try:
-            yield _Save(token)
+            yield Call(STORE, "save", (token,))
         except Exception as exc:
             self._keep(token, self._kept_over if unsaved else stored)
             if unsaved:  # the caller was told when the first unsaved token appeared
@@ -276,15 +281,6 @@ class _TokenAuthBase:
         text = f"{self.service} token for {self.key!r} {what} ({_scrubbed(exc, tokens)})"
         return cls(text, path=str(where))
 
-    def _store_step(self, step: _Step) -> Token | None:
-        if isinstance(step, _Load):
-            return self.store.load(self.service, self.key)
-        if isinstance(step, _Check):
-            self._check_writable(step.current)
-        elif isinstance(step, _Save):
-            self.store.save(self.service, self.key, step.token)
-        return None
-
 
 def _scrubbed(exc: Exception, tokens: tuple[Token | None, ...]) -> str:
     """``exc``'s text without any of ``tokens`` (a host store's error may quote them)."""
@@ -292,28 +288,14 @@ def _scrubbed(exc: Exception, tokens: tuple[Token | None, ...]) -> str:
     return scrub(str(exc), secrets)
 
 
-def _advance(plan: _Plan, outcome: Any, failure: Exception | None) -> _Step:
-    return plan.throw(failure) if failure is not None else plan.send(outcome)
-
-
 class SyncTokenAuth(_TokenAuthBase):
     """Token provider for sync clients.
 
     Args:
-        renew: Given the stored token (or ``None``), obtain a new one: an
-            Allegro refresh, or a plentymarkets refresh-then-login.
+        renew: Given the stored token (or ``None``), a plan obtaining a new one:
+            an Allegro refresh, or a plentymarkets refresh-then-login.
+        resources: What that plan calls (the client's engine), by name.
     """
-
-    def __init__(
-        self,
-        store: TokenStore,
-        service: str,
-        key: str,
-        renew: Callable[[Token | None], Token],
-        **kwargs: object,
-    ) -> None:
-        super().__init__(store, service, key, **kwargs)  # type: ignore[arg-type]
-        self._renew = renew
 
     def access_token(self, rejected: str | None) -> str:
         """A valid access token, renewing it under the store's lock if needed."""
@@ -326,24 +308,8 @@ class SyncTokenAuth(_TokenAuthBase):
                 held.enter_context(self.store.lock(self.service, self.key))
             except Exception as exc:
                 return self._serve_kept(exc, rejected)
-            return self._drive(self._renewal(rejected))
-
-    def _drive(self, plan: _Plan) -> str:
-        outcome: Any = None
-        failure: Exception | None = None
-        while True:
-            try:
-                step = _advance(plan, outcome, failure)
-            except StopIteration as stop:
-                return stop.value  # type: ignore[no-any-return]
-            outcome, failure = None, None
-            try:
-                if isinstance(step, _Renew):
-                    outcome = self._renew(step.current)
-                else:
-                    outcome = self._store_step(step)
-            except Exception as exc:
-                failure = exc
+            driver = SyncDriver({**self._resources, STORE: _StoreCalls(self)})
+            return driver.drive(self._renewal(rejected))
 
 
 async def _finish_despite_cancellation(renewal: Coroutine[Any, Any, str]) -> str:
@@ -373,16 +339,8 @@ class AsyncTokenAuth(_TokenAuthBase):
     client (``aclose``) to wait for such a renewal.
     """
 
-    def __init__(
-        self,
-        store: TokenStore,
-        service: str,
-        key: str,
-        renew: Callable[[Token | None], Awaitable[Token]],
-        **kwargs: object,
-    ) -> None:
-        super().__init__(store, service, key, **kwargs)  # type: ignore[arg-type]
-        self._renew = renew
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
         self._running: set[asyncio.Future[Any]] = set()
 
     async def access_token(self, rejected: str | None) -> str:
@@ -410,26 +368,10 @@ class AsyncTokenAuth(_TokenAuthBase):
                     await held.enter_async_context(self.store.lock(self.service, self.key))
                 except Exception as exc:
                     return self._serve_kept(exc, rejected)
-                return await self._drive(self._renewal(rejected))
+                driver = AsyncDriver({**self._resources, STORE: InWorkerThreads(_StoreCalls(self))})
+                return await driver.drive(self._renewal(rejected))
         finally:
             self._running.discard(task)
-
-    async def _drive(self, plan: _Plan) -> str:
-        outcome: Any = None
-        failure: Exception | None = None
-        while True:
-            try:
-                step = _advance(plan, outcome, failure)
-            except StopIteration as stop:
-                return stop.value  # type: ignore[no-any-return]
-            outcome, failure = None, None
-            try:
-                if isinstance(step, _Renew):
-                    outcome = await self._renew(step.current)
-                else:
-                    outcome = await asyncio.to_thread(self._store_step, step)
-            except Exception as exc:
-                failure = exc
 
 
 async def settle_renewals(auth: object) -> None:

@@ -23,9 +23,10 @@ import httpx
 
 from ..errors import (
     APIConnectionError,
+    APIError,
     APITimeoutError,
+    OAuthError,
     ResponseValidationError,
-    TooManySessionsError,
 )
 from .operation import BodyMismatch, Operation
 from .redact import redact_url, scrub
@@ -54,7 +55,19 @@ class Service(Protocol):
         ...
 
     def error_for(self, response: httpx.Response, operation: Operation[Any], url: str) -> Exception:
-        """The exception for a non-2xx answer (``url`` is already redacted)."""
+        """The exception for a non-2xx answer (``url`` is already redacted).
+
+        Called when the operation's own :attr:`~Operation.read_error` gives none.
+        """
+        ...
+
+    def may_retry(self, error: Exception) -> bool:
+        """Whether re-sending after ``error`` can help at all.
+
+        The retry policy and the operation's retry class decide whether to
+        re-send; ``False`` here vetoes it for failures the service knows waiting
+        does not cure (plentymarkets' session limit answers 429 too).
+        """
         ...
 
     def before_send(self, operation: Operation[Any]) -> float:
@@ -115,7 +128,12 @@ class _Authorize:
     rejected: str | None
 
 
-_Action = _Send | _Sleep | _Authorize
+@attrs.frozen
+class _Check:
+    """Run the operation's precondition now; it raises to stop the call unsent."""
+
+
+_Action = _Send | _Sleep | _Authorize | _Check
 _Outcome = httpx.Response | httpx.RequestError | str | None
 
 
@@ -143,10 +161,13 @@ def _exchange(cfg: EngineConfig, op: Operation[T]) -> Generator[_Action, _Outcom
         assert isinstance(first, str)
         token = first
     attempt = throttled = 0
-    renewed = False
+    renewed = applied_before = False
     while True:
         while (wait := service.before_send(op)) > 0:
             yield _Sleep(wait)
+        if op.precondition is not None:
+            # After every wait, so a check (a claim's renewal) is as fresh as can be.
+            yield _Check()
         request = _build_request(cfg, op, token)
         url = redact_url(str(request.url))
         started = time.monotonic()
@@ -185,7 +206,7 @@ def _exchange(cfg: EngineConfig, op: Operation[T]) -> Generator[_Action, _Outcom
                     token = fresh
                     continue
             sent_secrets = op.secrets if token is None else (*op.secrets, token)
-            error = service.error_for(outcome, attrs.evolve(op, secrets=sent_secrets), url)
+            error = _error_for(service, outcome, attrs.evolve(op, secrets=sent_secrets), url)
         else:
             log.debug("%s %s %s failed: %r", service.name, op.method, url, outcome)
             error = _connection_error(service.name, op, url, outcome)
@@ -193,10 +214,13 @@ def _exchange(cfg: EngineConfig, op: Operation[T]) -> Generator[_Action, _Outcom
         if (
             attempt >= policy.max_retries
             or not policy.may_retry(op.retry, outcome)
-            # plenty's session limit answers 429 too, but waiting does not help.
-            or isinstance(error, TooManySessionsError)
+            or not service.may_retry(error)
         ):
+            if applied_before and isinstance(error, APIError | OAuthError):
+                error.earlier_attempt_may_have_taken_effect = True
             raise error
+        # Retried: whether this attempt may have been applied outlives its error.
+        applied_before = applied_before or getattr(error, "may_have_taken_effect", True)
         if isinstance(outcome, httpx.Response):
             retry_after = parse_retry_after(outcome.headers, cfg.clock())
             if outcome.status_code == 429 and retry_after is None:
@@ -218,6 +242,13 @@ def _exchange(cfg: EngineConfig, op: Operation[T]) -> Generator[_Action, _Outcom
         yield _Sleep(delay)
 
 
+def _error_for(
+    service: Service, response: httpx.Response, op: Operation[Any], url: str
+) -> Exception:
+    own = op.read_error(response, op.secrets) if op.read_error is not None else None
+    return own if own is not None else service.error_for(response, op, url)
+
+
 def _connection_error(
     service: str, op: Operation[Any], url: str, exc: httpx.RequestError
 ) -> APIConnectionError:
@@ -237,6 +268,13 @@ def _connection_error(
     return APIConnectionError(
         f"{op.name}: {op.method} {url} failed: {type(exc).__name__}", request_sent=sent, **kwargs
     )
+
+
+def _close(awaitable: Awaitable[Any]) -> None:
+    # A coroutine never awaited warns when collected; say why it was not instead.
+    close = getattr(awaitable, "close", None)
+    if close is not None:
+        close()
 
 
 def _attach_cause(error: BaseException, outcome: _Outcome) -> None:
@@ -277,6 +315,13 @@ class SyncEngine:
                         outcome = exc
                 elif isinstance(action, _Sleep):
                     self.sleep(action.seconds)
+                    outcome = None
+                elif isinstance(action, _Check):
+                    assert op.precondition is not None
+                    checked = op.precondition()
+                    if inspect.isawaitable(checked):
+                        _close(checked)
+                        raise TypeError(f"{op.name}: a blocking client needs a blocking check")
                     outcome = None
                 else:
                     if self.auth is None:
@@ -319,6 +364,11 @@ class AsyncEngine:
                         outcome = exc
                 elif isinstance(action, _Sleep):
                     await self.sleep(action.seconds)
+                    outcome = None
+                elif isinstance(action, _Check):
+                    assert op.precondition is not None
+                    if inspect.isawaitable(checked := op.precondition()):
+                        await checked
                     outcome = None
                 else:
                     if self.auth is None:

@@ -22,7 +22,9 @@ from ..errors import APIStatusError, InvalidRequestError
 
 __all__ = [
     "BodyMismatch",
+    "ErrorReader",
     "Operation",
+    "Precondition",
     "Retry",
     "no_content",
     "parse_json",
@@ -60,6 +62,13 @@ class BodyMismatch(Exception):
 
 
 Parser = Callable[[httpx.Response, cattrs.Converter], T]
+ErrorReader = Callable[[httpx.Response, tuple[str, ...]], Exception | None]
+"""Reads an error answer into an exception, or gives ``None`` for "not mine"."""
+Precondition = Callable[[], Any]
+"""Checked right before each send attempt: raises to stop the call unsent.
+
+The async engine awaits what it returns when that is awaitable.
+"""
 
 
 @attrs.frozen
@@ -81,11 +90,18 @@ class Operation(Generic[T]):
         authenticated: Whether the call carries the bearer token.
         required_scope: The OAuth scope the call needs (named in 403 errors).
         secrets: Values to scrub from error texts (a refresh token sent in a form).
-        oauth: The endpoint is an OAuth token or device endpoint, whose errors
-            are ``{"error", "error_description"}`` and become OAuthError.
+        read_error: Reads this call's error answers before the service does, for
+            endpoints that answer errors their own way (Allegro's OAuth
+            endpoints answer ``{"error", "error_description"}``). Given the
+            response and every secret the request carried; ``None`` leaves the
+            answer to the service's :meth:`~.engine.Service.error_for`.
         status_errors: Exception classes for specific statuses, overriding the
             default per-status class (Allegro's 409 on a fulfillment PUT is a
             StaleRevisionError).
+        precondition: Run by the engine right before each send attempt, after
+            any throttle wait or retry backoff; if it raises, nothing is sent,
+            nothing is retried and its error reaches the caller (a worker
+            renewing its claim before a write: see :meth:`guarded`).
     """
 
     name: str
@@ -100,8 +116,13 @@ class Operation(Generic[T]):
     authenticated: bool = True
     required_scope: str | None = None
     secrets: tuple[str, ...] = attrs.field(default=(), repr=False)
-    oauth: bool = False
+    read_error: ErrorReader | None = None
     status_errors: Mapping[int, type[APIStatusError]] = attrs.field(factory=dict)
+    precondition: Precondition | None = attrs.field(default=None, eq=False, repr=False)
+
+    def guarded(self, precondition: Precondition | None) -> Operation[T]:
+        """This operation with ``precondition`` checked before each send attempt."""
+        return self if precondition is None else attrs.evolve(self, precondition=precondition)
 
     @property
     def is_write(self) -> bool:

@@ -23,6 +23,7 @@ from .auth import (
 from .client import ALLEGRO_RETRY, AllegroClient, AsyncAllegroClient
 from .paging import CheckoutFormWalk, OrderEventWalk
 from .parsing import parse_checkout_form
+from .rate_gate import AllegroRateGate, MemoryRateGate, shared_rate_gate
 
 __all__ = [
     "ALLEGRO_RETRY",
@@ -37,13 +38,16 @@ __all__ = [
     "AllegroClient",
     "AllegroEnvironment",
     "AllegroOAuth",
+    "AllegroRateGate",
     "AsyncAllegroClient",
     "AsyncAllegroOAuth",
     "CheckoutFormWalk",
     "DeviceAuthorization",
+    "MemoryRateGate",
     "OrderEventWalk",
     "PkcePair",
     "models",
     "order_scopes",
     "parse_checkout_form",
+    "shared_rate_gate",
 ]

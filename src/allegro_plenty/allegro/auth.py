@@ -10,26 +10,41 @@ lock.
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import hashlib
 import secrets
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import datetime, timezone
+from typing import Generic
 from urllib.parse import quote
 
 import attrs
 import cattrs
 import httpx
 
+from .._client import (
+    DEFAULT_TIMEOUT,
+    AsyncConnection,
+    Connection,
+    HttpSettings,
+    HttpT,
+    SleepT,
+    SyncConnection,
+    TransportT,
+    run,
+    sleep,
+)
+from .._convert import make_converter
 from .._http.auth import bounded_seconds, token_expiry, token_json
-from .._http.engine import AsyncEngine, EngineConfig, SyncEngine
-from .._http.operation import Operation, Retry
+from .._http.operation import BodyMismatch, Operation, Retry
 from .._http.redact import require_scrubbable
-from .._http.retry import RetryPolicy
+from .._http.retry import RetryEvent, RetryPolicy
+from .._plan import Plan
 from ..errors import DeviceFlowError, OAuthError
 from ..tokens import Token
+from ._defaults import ALLEGRO_RETRY
+from ._service import AllegroService, oauth_error
 
 __all__ = [
     "ORDERS_READ",
@@ -198,8 +213,6 @@ def _token_parser(
     clock: Callable[[], datetime],
 ) -> Callable[[httpx.Response, cattrs.Converter], Token]:
     def parse(response: httpx.Response, converter: cattrs.Converter) -> Token:
-        from .._http.operation import BodyMismatch
-
         data = token_json(response)
         if not isinstance(data, dict) or not isinstance(data.get("access_token"), str):
             raise BodyMismatch("token response has no access_token", "access_token")
@@ -217,8 +230,6 @@ def _token_parser(
 
 
 def _device_parser(response: httpx.Response, converter: cattrs.Converter) -> DeviceAuthorization:
-    from .._http.operation import BodyMismatch
-
     data = token_json(response)
     if not isinstance(data, dict):
         raise BodyMismatch("device authorization is not an object")
@@ -255,7 +266,7 @@ def device_authorization_operation(
         headers={"Authorization": app.basic_auth, "Accept": "application/json"},
         authenticated=False,
         secrets=(app.client_secret, app.basic_auth),
-        oauth=True,
+        read_error=oauth_error,
     )
 
 
@@ -282,7 +293,7 @@ def token_operation(
         headers={"Authorization": app.basic_auth, "Accept": "application/json"},
         authenticated=False,
         secrets=(app.client_secret, app.basic_auth, *secret_values),
-        oauth=True,
+        read_error=oauth_error,
     )
 
 
@@ -315,13 +326,41 @@ def next_poll_interval(error: OAuthError, interval: float) -> float:
     raise error
 
 
-class _OAuthBase:
+def device_token(
+    authorization: DeviceAuthorization,
+    token: Callable[[Mapping[str, str]], Operation[Token]],
+    *,
+    deadline: float,
+    monotonic: Callable[[], float],
+) -> Plan[Token]:
+    """Poll the token endpoint until the seller confirms, denies or the code expires."""
+    interval = float(authorization.interval)
+    form = {"grant_type": DEVICE_GRANT, "device_code": authorization.device_code}
+    while True:
+        yield from sleep(interval)
+        try:
+            return (yield from run(token(form)))
+        except OAuthError as error:
+            interval = next_poll_interval(error, interval)
+        if monotonic() + interval > deadline:
+            raise DeviceFlowError("expired_token", "the device code expired", 400)
+
+
+class _OAuthBase(Connection[HttpT, TransportT, SleepT], Generic[HttpT, TransportT, SleepT]):
+    """The OAuth flows, written once for the sync and the async helper (arguments: see
+    :class:`AllegroOAuth`)."""
+
     def __init__(
         self,
         app: AllegroApp,
         *,
         environment: AllegroEnvironment = PRODUCTION,
+        http_client: HttpT | None = None,
+        transport: TransportT | None = None,
+        timeout: httpx.Timeout = DEFAULT_TIMEOUT,
         retry: RetryPolicy | None = None,
+        on_retry: Callable[[RetryEvent], None] | None = None,
+        sleep: SleepT | None = None,
         clock: Callable[[], datetime] = _now,
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
@@ -330,17 +369,9 @@ class _OAuthBase:
         self.environment = environment
         self.clock = clock
         self.monotonic = monotonic
-        from .._convert import make_converter
-        from .._version import __version__
-        from ._service import AllegroService
-
-        self._config = EngineConfig(
-            service=AllegroService(),
-            base_url=environment.oauth_url,
-            converter=make_converter(),
-            retry=retry or RetryPolicy(),
-            headers={"User-Agent": f"allegro-plenty/{__version__}"},
-        )
+        settings = HttpSettings(retry or ALLEGRO_RETRY, timeout=timeout, on_retry=on_retry)
+        config = settings.engine_config(AllegroService(), environment.oauth_url, make_converter())
+        self._connect(config, settings, http_client=http_client, transport=transport, sleep=sleep)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.app!r}, environment={self.environment.oauth_url!r})"
@@ -354,7 +385,10 @@ class _OAuthBase:
     def _token(self, form: Mapping[str, str]) -> Operation[Token]:
         return token_operation(self.app, self.environment, form, clock=self.clock)
 
-    def _code_form(self, code: str, pkce: PkcePair | None) -> dict[str, str]:
+    def _start(self, scopes: Sequence[str]) -> Operation[DeviceAuthorization]:
+        return device_authorization_operation(self.app, self.environment, scopes)
+
+    def _code(self, code: str, pkce: PkcePair | None) -> Operation[Token]:
         if self.app.redirect_uri is None:
             raise ValueError("the authorization code flow needs AllegroApp.redirect_uri")
         form = {
@@ -364,145 +398,80 @@ class _OAuthBase:
         }
         if pkce is not None:
             form["code_verifier"] = pkce.verifier
-        return form
+        return self._token(form)
 
-    def _deadline(self, authorization: DeviceAuthorization, timeout: float | None) -> float:
+    def _refresh(self, refresh_token: str) -> Operation[Token]:
+        return self._token(refresh_form(self.app, refresh_token))
+
+    def _device_token(
+        self, authorization: DeviceAuthorization, timeout: float | None
+    ) -> Plan[Token]:
         limit = (
             authorization.expires_in if timeout is None else min(timeout, authorization.expires_in)
         )
-        return self.monotonic() + limit
+        deadline = self.monotonic() + limit
+        return device_token(authorization, self._token, deadline=deadline, monotonic=self.monotonic)
 
 
-class AllegroOAuth(_OAuthBase):
+class AllegroOAuth(
+    SyncConnection, _OAuthBase[httpx.Client, httpx.BaseTransport, Callable[[float], None]]
+):
     """Allegro OAuth flows with a blocking HTTP client.
 
     Args:
         app: The application's credentials.
         environment: :data:`PRODUCTION`, :data:`SANDBOX` or a custom one.
         http_client: An ``httpx.Client`` to use (its transport, proxies ...).
+        transport: A transport for the client this object creates.
+        timeout: Request timeouts (the clients' default).
+        retry: Retry policy (the Allegro clients' by default).
+        on_retry: Called before every retry.
         sleep: Injected in tests so device polling runs instantly.
+        clock: The wall clock token expiry is measured on.
+        monotonic: The clock of the device flow's deadline.
     """
-
-    def __init__(
-        self,
-        app: AllegroApp,
-        *,
-        environment: AllegroEnvironment = PRODUCTION,
-        http_client: httpx.Client | None = None,
-        retry: RetryPolicy | None = None,
-        sleep: Callable[[float], None] = time.sleep,
-        clock: Callable[[], datetime] = _now,
-        monotonic: Callable[[], float] = time.monotonic,
-    ) -> None:
-        super().__init__(
-            app, environment=environment, retry=retry, clock=clock, monotonic=monotonic
-        )
-        self._owns_http = http_client is None
-        self._http = http_client or httpx.Client(timeout=httpx.Timeout(30.0, connect=10.0))
-        self._sleep = sleep
-        self._engine = SyncEngine(self._config, self._http, None, sleep=sleep)
-
-    def close(self) -> None:
-        """Close the HTTP client if this object created it."""
-        if self._owns_http:
-            self._http.close()
-
-    def __enter__(self) -> AllegroOAuth:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
     def start_device_flow(self, scopes: Sequence[str] = order_scopes()) -> DeviceAuthorization:
         """Start a device flow; show ``verification_uri_complete`` to the seller."""
-        return self._engine.run(device_authorization_operation(self.app, self.environment, scopes))
+        return self._engine.run(self._start(scopes))
 
     def wait_for_device_token(
         self, authorization: DeviceAuthorization, *, timeout: float | None = None
     ) -> Token:
         """Poll until the seller confirms; raises DeviceFlowError if denied or expired."""
-        interval = float(authorization.interval)
-        deadline = self._deadline(authorization, timeout)
-        form = {"grant_type": DEVICE_GRANT, "device_code": authorization.device_code}
-        while True:
-            self._sleep(interval)
-            try:
-                return self._engine.run(self._token(form))
-            except OAuthError as error:
-                interval = next_poll_interval(error, interval)
-            if self.monotonic() + interval > deadline:
-                raise DeviceFlowError("expired_token", "the device code expired", 400)
+        return self._drive(self._device_token(authorization, timeout))
 
     def exchange_code(self, code: str, *, pkce: PkcePair | None = None) -> Token:
         """Exchange an authorization code (and the PKCE verifier) for tokens."""
-        return self._engine.run(self._token(self._code_form(code, pkce)))
+        return self._engine.run(self._code(code, pkce))
 
     def refresh(self, refresh_token: str) -> Token:
         """Refresh. The old refresh token is dead afterwards: store the new pair at once."""
-        return self._engine.run(self._token(refresh_form(self.app, refresh_token)))
+        return self._engine.run(self._refresh(refresh_token))
 
 
-class AsyncAllegroOAuth(_OAuthBase):
+class AsyncAllegroOAuth(
+    AsyncConnection,
+    _OAuthBase[httpx.AsyncClient, httpx.AsyncBaseTransport, Callable[[float], Awaitable[None]]],
+):
     """Allegro OAuth flows with an async HTTP client. See :class:`AllegroOAuth`."""
-
-    def __init__(
-        self,
-        app: AllegroApp,
-        *,
-        environment: AllegroEnvironment = PRODUCTION,
-        http_client: httpx.AsyncClient | None = None,
-        retry: RetryPolicy | None = None,
-        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
-        clock: Callable[[], datetime] = _now,
-        monotonic: Callable[[], float] = time.monotonic,
-    ) -> None:
-        super().__init__(
-            app, environment=environment, retry=retry, clock=clock, monotonic=monotonic
-        )
-        self._owns_http = http_client is None
-        self._http = http_client or httpx.AsyncClient(timeout=httpx.Timeout(30.0, connect=10.0))
-        self._sleep = sleep
-        self._engine = AsyncEngine(self._config, self._http, None, sleep=sleep)
-
-    async def aclose(self) -> None:
-        """Close the HTTP client if this object created it."""
-        if self._owns_http:
-            await self._http.aclose()
-
-    async def __aenter__(self) -> AsyncAllegroOAuth:
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self.aclose()
 
     async def start_device_flow(
         self, scopes: Sequence[str] = order_scopes()
     ) -> DeviceAuthorization:
         """Start a device flow; show ``verification_uri_complete`` to the seller."""
-        return await self._engine.run(
-            device_authorization_operation(self.app, self.environment, scopes)
-        )
+        return await self._engine.run(self._start(scopes))
 
     async def wait_for_device_token(
         self, authorization: DeviceAuthorization, *, timeout: float | None = None
     ) -> Token:
         """Poll until the seller confirms; raises DeviceFlowError if denied or expired."""
-        interval = float(authorization.interval)
-        deadline = self._deadline(authorization, timeout)
-        form = {"grant_type": DEVICE_GRANT, "device_code": authorization.device_code}
-        while True:
-            await self._sleep(interval)
-            try:
-                return await self._engine.run(self._token(form))
-            except OAuthError as error:
-                interval = next_poll_interval(error, interval)
-            if self.monotonic() + interval > deadline:
-                raise DeviceFlowError("expired_token", "the device code expired", 400)
+        return await self._drive(self._device_token(authorization, timeout))
 
     async def exchange_code(self, code: str, *, pkce: PkcePair | None = None) -> Token:
         """Exchange an authorization code (and the PKCE verifier) for tokens."""
-        return await self._engine.run(self._token(self._code_form(code, pkce)))
+        return await self._engine.run(self._code(code, pkce))
 
     async def refresh(self, refresh_token: str) -> Token:
         """Refresh. The old refresh token is dead afterwards: store the new pair at once."""
-        return await self._engine.run(self._token(refresh_form(self.app, refresh_token)))
+        return await self._engine.run(self._refresh(refresh_token))

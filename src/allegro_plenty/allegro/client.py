@@ -1,31 +1,43 @@
 """``AllegroClient`` and ``AsyncAllegroClient``: typed access to Allegro's order API.
 
-Both are thin: each method builds an operation from :mod:`.endpoints` and hands
-it to the engine. Paging logic that must work in both lives in :mod:`.paging`
-as plain state machines.
+Both are thin and share one constructor (:class:`_AllegroClientBase`). Each
+method sends one operation from :mod:`.endpoints`, or drives one plan (token
+renewal, the cached carriers); paging lives in the walks of :mod:`.paging`,
+which :meth:`~AllegroClient.iterate` drives and a plan can page through
+:meth:`~AllegroClient.send`.
 """
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator
 from datetime import datetime, timezone
-from typing import TypeVar
+from typing import Generic
 
 import httpx
 
+from .._cache import TtlCache, cached
+from .._client import (
+    DEFAULT_TIMEOUT,
+    AsyncSender,
+    Connection,
+    HttpSettings,
+    HttpT,
+    SleepT,
+    SyncSender,
+    TransportT,
+    run,
+)
 from .._convert import make_converter
-from .._http.auth import AsyncTokenAuth, StaticTokenAuth, SyncTokenAuth, settle_renewals
-from .._http.engine import AsyncAuth, AsyncEngine, EngineConfig, SyncAuth, SyncEngine
 from .._http.redact import require_scrubbable
 from .._http.retry import RetryEvent, RetryPolicy
-from .._version import __version__
-from ..errors import NotConnectedError
+from .._plan import Plan
+from ..errors import ConfigurationError, NotConnectedError
 from ..tokens import Token, TokenStore
 from . import endpoints as ep
+from ._defaults import ALLEGRO_RETRY, SERVICE
 from ._service import MEDIA_TYPE, AllegroService
-from .auth import PRODUCTION, AllegroApp, AllegroEnvironment, AllegroOAuth, AsyncAllegroOAuth
+from .auth import PRODUCTION, AllegroApp, AllegroEnvironment, refresh_form, token_operation
 from .models import (
     Carrier,
     CheckoutForm,
@@ -44,7 +56,8 @@ from .models import (
     RefundStatus,
     Shipment,
 )
-from .paging import CheckoutFormWalk, OrderEventWalk, Walk
+from .paging import CheckoutFormWalk, OrderEventWalk
+from .rate_gate import NO_APP, AllegroRateGate, shared_rate_gate
 
 __all__ = [
     "ALLEGRO_RETRY",
@@ -53,39 +66,39 @@ __all__ = [
     "AsyncAllegroClient",
 ]
 
-P = TypeVar("P")
-T = TypeVar("T")
-
-SERVICE = "allegro"
 NO_FILTER = ep.NO_FILTER
-DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
-ALLEGRO_RETRY = RetryPolicy(rate_limit_delay=60.0, max_retry_after=300.0)
-"""Allegro sends no Retry-After on 429 and calling during a block lengthens it:
-wait a minute, then two."""
-USER_AGENT = f"allegro-plenty/{__version__} (+https://pypi.org/project/allegro-plenty/)"
 
 
 def _utcnow() -> datetime:
     return datetime.now(timezone.utc)
 
 
-class _AllegroClientBase:
-    """What the sync and async clients share: configuration, no I/O."""
+class _AllegroClientBase(Connection[HttpT, TransportT, SleepT], Generic[HttpT, TransportT, SleepT]):
+    """What the sync and async clients share: the constructor and the plans, no I/O.
+
+    The constructor is written once; its arguments are documented on
+    :class:`AllegroClient`.
+    """
 
     def __init__(
         self,
         *,
-        app: AllegroApp | None,
-        account: str | None,
-        token_store: TokenStore | None,
-        access_token: str | None,
-        environment: AllegroEnvironment,
-        base_url: str | None,
-        retry: RetryPolicy,
-        on_retry: Callable[[RetryEvent], None] | None,
-        strict: bool,
-        language: str,
-        clock: Callable[[], datetime],
+        app: AllegroApp | None = None,
+        account: str | None = None,
+        token_store: TokenStore | None = None,
+        access_token: str | None = None,
+        environment: AllegroEnvironment = PRODUCTION,
+        base_url: str | None = None,
+        http_client: HttpT | None = None,
+        transport: TransportT | None = None,
+        timeout: httpx.Timeout = DEFAULT_TIMEOUT,
+        retry: RetryPolicy = ALLEGRO_RETRY,
+        on_retry: Callable[[RetryEvent], None] | None = None,
+        strict: bool = False,
+        language: str = "en-US",
+        sleep: SleepT | None = None,
+        clock: Callable[[], datetime] = _utcnow,
+        rate_gate: AllegroRateGate | bool = True,
     ) -> None:
         if access_token is None and (app is None or account is None or token_store is None):
             raise ValueError("pass access_token, or app + account + token_store")
@@ -97,32 +110,85 @@ class _AllegroClientBase:
         self.token_store = token_store
         self.language = language
         self._clock = clock
-        self._access_token = access_token
-        self._carriers: tuple[Carrier, ...] | None = None
-        self._config = EngineConfig(
-            service=AllegroService(),
-            base_url=self.environment.api_url,
-            converter=make_converter(strict=strict),
-            retry=retry,
-            headers={"Accept": MEDIA_TYPE, "User-Agent": USER_AGENT},
-            on_retry=on_retry,
+        self._cache = TtlCache(float("inf"), time.monotonic)
+        if rate_gate is True:
+            rate_gate = shared_rate_gate(app.client_id if app is not None else NO_APP)
+        elif rate_gate is not False and not isinstance(rate_gate, AllegroRateGate):
+            raise ConfigurationError(
+                f"rate_gate must be an AllegroRateGate, True or False, not {rate_gate!r}"
+            )
+        self.rate_gate: AllegroRateGate | None = None if rate_gate is False else rate_gate
+        settings = HttpSettings(retry, timeout=timeout, on_retry=on_retry)
+        self._service = AllegroService(self.rate_gate, retry)
+        config = settings.engine_config(
+            self._service,
+            self.environment.api_url,
+            make_converter(strict=strict),
+            {"Accept": MEDIA_TYPE},
         )
+        self._connect(config, settings, http_client=http_client, transport=transport, sleep=sleep)
+        if access_token is not None:
+            self._use_token(access_token)
+        elif account is not None and token_store is not None:  # as checked above
+            self._use_token_store(token_store, SERVICE, account, self._renew, clock)
 
     def __repr__(self) -> str:
         return (
             f"{type(self).__name__}(account={self.account!r}, api_url={self.environment.api_url!r})"
         )
 
-    def _stored_refresh_token(self, stored: Token | None) -> str:
+    def last_response_date(self) -> datetime | None:
+        """The ``Date`` header of the last answer from Allegro's API, in UTC (``None`` before one).
+
+        Allegro's clock, not this host's: a watermark taken from it never skips
+        forms because the host's clock runs ahead. Shared by the threads or
+        tasks using this client, so it is the latest answer of any of them.
+        """
+        return self._service.last_date
+
+    # --- plans ---------------------------------------------------------------------------
+
+    def _renew(self, stored: Token | None) -> Plan[Token]:
+        """Refresh the stored token (Allegro's refresh tokens are single-use: under the lock)."""
+        assert self.app is not None
         if stored is None or stored.refresh_token is None:
             raise NotConnectedError(
                 f"no refreshable Allegro token stored for account {self.account!r}; "
                 "connect the account (device flow or authorization code) first"
             )
-        return stored.refresh_token
+        form = refresh_form(self.app, stored.refresh_token)
+        return (
+            yield from run(token_operation(self.app, self.environment, form, clock=self._clock))
+        )
+
+    def _carriers(self, refresh: bool) -> Plan[tuple[Carrier, ...]]:
+        if refresh:
+            self._cache.drop("carriers")
+        load = run(ep.list_carriers(language=self.language))
+        return (yield from cached(self._cache, "carriers", load))
+
+    def _events(
+        self, from_: str | None, types: Iterable[OrderEventType | str], limit: int
+    ) -> Plan[tuple[OrderEvent, ...]]:
+        operation = ep.list_order_events(
+            from_=from_, types=types, limit=limit, language=self.language
+        )
+        return (yield from run(operation)).events
+
+    def _form_walk(
+        self, updated_since: datetime, filter: CheckoutFormFilter, page_size: int
+    ) -> CheckoutFormWalk:
+        return CheckoutFormWalk(updated_since, filter, page_size=page_size, language=self.language)
+
+    def _event_walk(
+        self, from_: str | None, types: Iterable[OrderEventType | str], page_size: int
+    ) -> OrderEventWalk:
+        return OrderEventWalk(from_, types, page_size=page_size, language=self.language)
 
 
-class AllegroClient(_AllegroClientBase):
+class AllegroClient(
+    SyncSender, _AllegroClientBase[httpx.Client, httpx.BaseTransport, Callable[[float], None]]
+):
     """Blocking client for Allegro's order-management API.
 
     Args:
@@ -137,80 +203,21 @@ class AllegroClient(_AllegroClientBase):
         http_client: Your own ``httpx.Client`` (you close it).
         transport: A transport for the client this object creates (tests use
             ``httpx.MockTransport``).
-        timeout: Request timeouts.
-        retry: Retry policy; :data:`ALLEGRO_RETRY` by default.
+        timeout: Request timeouts (:data:`~allegro_plenty.DEFAULT_TIMEOUT`).
+        retry: Retry policy; :data:`ALLEGRO_RETRY` by default (token refreshes too).
         on_retry: Called before every retry (for metrics).
         strict: Reject unknown keys and enum values in responses (for tests).
         language: Preferred ``Accept-Language`` for error messages.
         sleep: Injected in tests so backoff takes no time.
         clock: The wall clock token expiry is judged by (injected in tests).
+        rate_gate: Allegro's rate limit is per application, so after a 429 no
+            client of the application calls until the back-off has passed. By
+            default the client shares the process-wide gate of ``app``'s
+            client id (:func:`~allegro_plenty.allegro.rate_gate.shared_rate_gate`);
+            pass an :class:`~allegro_plenty.allegro.rate_gate.AllegroRateGate`
+            to share one across processes (or to give a test its clock), or
+            ``False`` for none.
     """
-
-    def __init__(
-        self,
-        *,
-        app: AllegroApp | None = None,
-        account: str | None = None,
-        token_store: TokenStore | None = None,
-        access_token: str | None = None,
-        environment: AllegroEnvironment = PRODUCTION,
-        base_url: str | None = None,
-        http_client: httpx.Client | None = None,
-        transport: httpx.BaseTransport | None = None,
-        timeout: httpx.Timeout = DEFAULT_TIMEOUT,
-        retry: RetryPolicy = ALLEGRO_RETRY,
-        on_retry: Callable[[RetryEvent], None] | None = None,
-        strict: bool = False,
-        language: str = "en-US",
-        sleep: Callable[[float], None] = time.sleep,
-        clock: Callable[[], datetime] = _utcnow,
-    ) -> None:
-        super().__init__(
-            app=app,
-            account=account,
-            token_store=token_store,
-            access_token=access_token,
-            environment=environment,
-            base_url=base_url,
-            retry=retry,
-            on_retry=on_retry,
-            strict=strict,
-            language=language,
-            clock=clock,
-        )
-        self._owns_http = http_client is None
-        self._http = http_client or httpx.Client(transport=transport, timeout=timeout)
-        self._engine = SyncEngine(self._config, self._http, self._auth(sleep), sleep=sleep)
-
-    def _auth(self, sleep: Callable[[float], None]) -> SyncAuth:
-        if self._access_token is not None:
-            return StaticTokenAuth(self._access_token)
-        assert self.app is not None
-        assert self.account is not None
-        assert self.token_store is not None
-        oauth = AllegroOAuth(
-            self.app,
-            environment=self.environment,
-            http_client=self._http,
-            sleep=sleep,
-            clock=self._clock,
-        )
-
-        def renew(stored: Token | None) -> Token:
-            return oauth.refresh(self._stored_refresh_token(stored))
-
-        return SyncTokenAuth(self.token_store, SERVICE, self.account, renew, clock=self._clock)
-
-    def close(self) -> None:
-        """Close the HTTP client if this object created it."""
-        if self._owns_http:
-            self._http.close()
-
-    def __enter__(self) -> AllegroClient:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
     # --- checkout forms ------------------------------------------------------
 
@@ -226,7 +233,7 @@ class AllegroClient(_AllegroClientBase):
         To walk every form changed since a point in time, use
         :meth:`iter_checkout_forms`: offsets skip forms that change mid-walk.
         """
-        return self._engine.run(
+        return self.send(
             ep.list_checkout_forms(filter, offset=offset, limit=limit, language=self.language)
         )
 
@@ -240,14 +247,14 @@ class AllegroClient(_AllegroClientBase):
         """Every form updated at or after ``updated_since``, none skipped (see CheckoutFormWalk).
 
         A form updated during the walk may come twice, the second time in its
-        new state. Resume the next walk from the newest ``updated_at`` seen.
+        new state. To stop and resume later, iterate a :class:`CheckoutFormWalk`
+        with :meth:`iterate` and keep its ``cursor``.
         """
-        walk = CheckoutFormWalk(updated_since, filter, page_size=page_size, language=self.language)
-        return self._walk(walk)
+        return self.iterate(self._form_walk(updated_since, filter, page_size))
 
     def get_checkout_form(self, form_id: str) -> CheckoutForm:
         """One checkout form by id (``GET /order/checkout-forms/{id}``)."""
-        return self._engine.run(ep.get_checkout_form(form_id, language=self.language))
+        return self.send(ep.get_checkout_form(form_id, language=self.language))
 
     def set_fulfillment_status(
         self, form_id: str, status: FulfillmentStatus | str, *, revision: str | None = None
@@ -256,7 +263,7 @@ class AllegroClient(_AllegroClientBase):
 
         Never retried; a stale revision raises StaleRevisionError.
         """
-        self._engine.run(ep.set_fulfillment_status(form_id, status, revision=revision))
+        return self.send(ep.set_fulfillment_status(form_id, status, revision=revision))
 
     # --- order events ----------------------------------------------------------
 
@@ -268,10 +275,7 @@ class AllegroClient(_AllegroClientBase):
         limit: int = ep.EVENTS_PAGE_LIMIT,
     ) -> tuple[OrderEvent, ...]:
         """One page of order events after ``from_`` (exclusive), oldest first."""
-        page = self._engine.run(
-            ep.list_order_events(from_=from_, types=types, limit=limit, language=self.language)
-        )
-        return page.events
+        return self._drive(self._events(from_, types, limit))
 
     def iter_order_events(
         self,
@@ -281,36 +285,33 @@ class AllegroClient(_AllegroClientBase):
         page_size: int = ep.EVENTS_PAGE_LIMIT,
     ) -> Iterator[OrderEvent]:
         """Every event after ``from_`` until caught up; store the last id to resume."""
-        walk = OrderEventWalk(from_, types, page_size=page_size, language=self.language)
-        return self._walk(walk)
+        return self.iterate(self._event_walk(from_, types, page_size))
 
     def get_order_event_stats(self) -> OrderEventStats:
         """The latest event (``GET /order/event-stats``): where to start reading events."""
-        return self._engine.run(ep.get_order_event_stats(language=self.language))
+        return self.send(ep.get_order_event_stats(language=self.language))
 
     # --- shipments and carriers ------------------------------------------------
 
     def list_shipments(self, form_id: str) -> tuple[Shipment, ...]:
         """The tracking numbers of an order, including ones added outside this library."""
-        return self._engine.run(ep.list_shipments(form_id, language=self.language))
+        return self.send(ep.list_shipments(form_id, language=self.language))
 
     def add_shipment(self, form_id: str, shipment: NewShipment) -> Shipment:
         """Add a tracking number. Retried only if it never reached Allegro: after
         an ambiguous failure, :meth:`list_shipments` before trying again."""
-        return self._engine.run(ep.add_shipment(form_id, shipment, language=self.language))
+        return self.send(ep.add_shipment(form_id, shipment, language=self.language))
 
     def list_carriers(self, *, refresh: bool = False) -> tuple[Carrier, ...]:
         """The carriers Allegro knows; fetched once per client unless ``refresh``."""
-        if self._carriers is None or refresh:
-            self._carriers = self._engine.run(ep.list_carriers(language=self.language))
-        return self._carriers
+        return self._drive(self._carriers(refresh))
 
     # --- refunds ---------------------------------------------------------------
 
     def create_refund(self, refund: NewRefund) -> Refund:
         """Initiate a refund. Safe to retry with the same ``command_id`` (Allegro's
         idempotency key); after a failure, :meth:`list_refunds` before a new one."""
-        return self._engine.run(ep.create_refund(refund, language=self.language))
+        return self.send(ep.create_refund(refund, language=self.language))
 
     def list_refunds(
         self,
@@ -329,7 +330,7 @@ class AllegroClient(_AllegroClientBase):
         Ids are UUIDs; ``status`` takes the values the spec's filter allows
         (:data:`~allegro_plenty.allegro.endpoints.REFUND_STATUS_FILTER`).
         """
-        return self._engine.run(
+        return self.send(
             ep.list_refunds(
                 refund_id=refund_id,
                 order_id=order_id,
@@ -350,96 +351,26 @@ class AllegroClient(_AllegroClientBase):
             RefundNotFoundError: Allegro lists no refund with this id.
             InvalidRequestError: ``refund_id`` is not a UUID.
         """
-        return self._engine.run(ep.get_refund(refund_id, language=self.language))
+        return self.send(ep.get_refund(refund_id, language=self.language))
 
     # --- marketplaces and the account -------------------------------------------
 
     def list_marketplaces(self) -> tuple[MarketplaceDetails, ...]:
         """Allegro's marketplaces with their currencies and languages."""
-        return self._engine.run(ep.list_marketplaces())
+        return self.send(ep.list_marketplaces())
 
     def get_me(self) -> Me:
         """The seller account behind the token; its ``id`` is the account key."""
-        return self._engine.run(ep.get_me(language=self.language))
-
-    def _walk(self, walk: Walk[P, T]) -> Iterator[T]:
-        while (operation := walk.next_operation()) is not None:
-            yield from walk.feed(self._engine.run(operation))
+        return self.send(ep.get_me(language=self.language))
 
 
-class AsyncAllegroClient(_AllegroClientBase):
+class AsyncAllegroClient(
+    AsyncSender,
+    _AllegroClientBase[
+        httpx.AsyncClient, httpx.AsyncBaseTransport, Callable[[float], Awaitable[None]]
+    ],
+):
     """Async client for Allegro's order-management API. See :class:`AllegroClient`."""
-
-    def __init__(
-        self,
-        *,
-        app: AllegroApp | None = None,
-        account: str | None = None,
-        token_store: TokenStore | None = None,
-        access_token: str | None = None,
-        environment: AllegroEnvironment = PRODUCTION,
-        base_url: str | None = None,
-        http_client: httpx.AsyncClient | None = None,
-        transport: httpx.AsyncBaseTransport | None = None,
-        timeout: httpx.Timeout = DEFAULT_TIMEOUT,
-        retry: RetryPolicy = ALLEGRO_RETRY,
-        on_retry: Callable[[RetryEvent], None] | None = None,
-        strict: bool = False,
-        language: str = "en-US",
-        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
-        clock: Callable[[], datetime] = _utcnow,
-    ) -> None:
-        super().__init__(
-            app=app,
-            account=account,
-            token_store=token_store,
-            access_token=access_token,
-            environment=environment,
-            base_url=base_url,
-            retry=retry,
-            on_retry=on_retry,
-            strict=strict,
-            language=language,
-            clock=clock,
-        )
-        self._owns_http = http_client is None
-        self._http = http_client or httpx.AsyncClient(transport=transport, timeout=timeout)
-        self._engine = AsyncEngine(self._config, self._http, self._auth(sleep), sleep=sleep)
-
-    def _auth(self, sleep: Callable[[float], Awaitable[None]]) -> AsyncAuth:
-        if self._access_token is not None:
-            return StaticTokenAuth(self._access_token)
-        assert self.app is not None
-        assert self.account is not None
-        assert self.token_store is not None
-        oauth = AsyncAllegroOAuth(
-            self.app,
-            environment=self.environment,
-            http_client=self._http,
-            sleep=sleep,
-            clock=self._clock,
-        )
-
-        async def renew(stored: Token | None) -> Token:
-            return await oauth.refresh(self._stored_refresh_token(stored))
-
-        return AsyncTokenAuth(self.token_store, SERVICE, self.account, renew, clock=self._clock)
-
-    async def aclose(self) -> None:
-        """Close the HTTP client if this object created it.
-
-        A token renewal still running for a cancelled call finishes first: its
-        answer holds the only copy of the new refresh token.
-        """
-        await settle_renewals(self._engine.auth)
-        if self._owns_http:
-            await self._http.aclose()
-
-    async def __aenter__(self) -> AsyncAllegroClient:
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self.aclose()
 
     # --- checkout forms ------------------------------------------------------
 
@@ -451,7 +382,7 @@ class AsyncAllegroClient(_AllegroClientBase):
         limit: int = ep.CHECKOUT_FORMS_PAGE_LIMIT,
     ) -> CheckoutForms:
         """One page of checkout forms (see :meth:`AllegroClient.list_checkout_forms`)."""
-        return await self._engine.run(
+        return await self.send(
             ep.list_checkout_forms(filter, offset=offset, limit=limit, language=self.language)
         )
 
@@ -466,12 +397,11 @@ class AsyncAllegroClient(_AllegroClientBase):
 
         See :meth:`AllegroClient.iter_checkout_forms`.
         """
-        walk = CheckoutFormWalk(updated_since, filter, page_size=page_size, language=self.language)
-        return self._walk(walk)
+        return self.iterate(self._form_walk(updated_since, filter, page_size))
 
     async def get_checkout_form(self, form_id: str) -> CheckoutForm:
         """One checkout form by id (``GET /order/checkout-forms/{id}``)."""
-        return await self._engine.run(ep.get_checkout_form(form_id, language=self.language))
+        return await self.send(ep.get_checkout_form(form_id, language=self.language))
 
     async def set_fulfillment_status(
         self, form_id: str, status: FulfillmentStatus | str, *, revision: str | None = None
@@ -480,7 +410,7 @@ class AsyncAllegroClient(_AllegroClientBase):
 
         Never retried; a stale revision raises StaleRevisionError.
         """
-        await self._engine.run(ep.set_fulfillment_status(form_id, status, revision=revision))
+        return await self.send(ep.set_fulfillment_status(form_id, status, revision=revision))
 
     # --- order events ----------------------------------------------------------
 
@@ -492,10 +422,7 @@ class AsyncAllegroClient(_AllegroClientBase):
         limit: int = ep.EVENTS_PAGE_LIMIT,
     ) -> tuple[OrderEvent, ...]:
         """One page of order events after ``from_`` (exclusive), oldest first."""
-        page = await self._engine.run(
-            ep.list_order_events(from_=from_, types=types, limit=limit, language=self.language)
-        )
-        return page.events
+        return await self._drive(self._events(from_, types, limit))
 
     def iter_order_events(
         self,
@@ -505,34 +432,31 @@ class AsyncAllegroClient(_AllegroClientBase):
         page_size: int = ep.EVENTS_PAGE_LIMIT,
     ) -> AsyncIterator[OrderEvent]:
         """Every event after ``from_`` until caught up; store the last id to resume."""
-        walk = OrderEventWalk(from_, types, page_size=page_size, language=self.language)
-        return self._walk(walk)
+        return self.iterate(self._event_walk(from_, types, page_size))
 
     async def get_order_event_stats(self) -> OrderEventStats:
         """The latest event (``GET /order/event-stats``): where to start reading events."""
-        return await self._engine.run(ep.get_order_event_stats(language=self.language))
+        return await self.send(ep.get_order_event_stats(language=self.language))
 
     # --- shipments and carriers ------------------------------------------------
 
     async def list_shipments(self, form_id: str) -> tuple[Shipment, ...]:
         """The tracking numbers of an order, including ones added outside this library."""
-        return await self._engine.run(ep.list_shipments(form_id, language=self.language))
+        return await self.send(ep.list_shipments(form_id, language=self.language))
 
     async def add_shipment(self, form_id: str, shipment: NewShipment) -> Shipment:
         """Add a tracking number (see :meth:`AllegroClient.add_shipment`)."""
-        return await self._engine.run(ep.add_shipment(form_id, shipment, language=self.language))
+        return await self.send(ep.add_shipment(form_id, shipment, language=self.language))
 
     async def list_carriers(self, *, refresh: bool = False) -> tuple[Carrier, ...]:
         """The carriers Allegro knows; fetched once per client unless ``refresh``."""
-        if self._carriers is None or refresh:
-            self._carriers = await self._engine.run(ep.list_carriers(language=self.language))
-        return self._carriers
+        return await self._drive(self._carriers(refresh))
 
     # --- refunds ---------------------------------------------------------------
 
     async def create_refund(self, refund: NewRefund) -> Refund:
         """Initiate a refund (see :meth:`AllegroClient.create_refund`)."""
-        return await self._engine.run(ep.create_refund(refund, language=self.language))
+        return await self.send(ep.create_refund(refund, language=self.language))
 
     async def list_refunds(
         self,
@@ -547,7 +471,7 @@ class AsyncAllegroClient(_AllegroClientBase):
         limit: int = ep.REFUNDS_PAGE_LIMIT,
     ) -> Refunds:
         """Refunds the seller initiated (``GET /payments/refunds``), e.g. of one order."""
-        return await self._engine.run(
+        return await self.send(
             ep.list_refunds(
                 refund_id=refund_id,
                 order_id=order_id,
@@ -563,19 +487,14 @@ class AsyncAllegroClient(_AllegroClientBase):
 
     async def get_refund(self, refund_id: str) -> Refund:
         """One refund by id (see :meth:`AllegroClient.get_refund`)."""
-        return await self._engine.run(ep.get_refund(refund_id, language=self.language))
+        return await self.send(ep.get_refund(refund_id, language=self.language))
 
     # --- marketplaces and the account -------------------------------------------
 
     async def list_marketplaces(self) -> tuple[MarketplaceDetails, ...]:
         """Allegro's marketplaces with their currencies and languages."""
-        return await self._engine.run(ep.list_marketplaces())
+        return await self.send(ep.list_marketplaces())
 
     async def get_me(self) -> Me:
         """The seller account behind the token; its ``id`` is the account key."""
-        return await self._engine.run(ep.get_me(language=self.language))
-
-    async def _walk(self, walk: Walk[P, T]) -> AsyncIterator[T]:
-        while (operation := walk.next_operation()) is not None:
-            for item in walk.feed(await self._engine.run(operation)):
-                yield item
+        return await self.send(ep.get_me(language=self.language))

@@ -9,8 +9,8 @@ offset walk over a list sorted by ``updatedAt`` skips a form whenever an
 earlier form changes during the walk: the changed form moves to the end and
 every later form shifts one place towards the start, under the page already
 read. Offsets are also capped (``offset + limit`` at most 10,000). The keyset
-walk asks for ``updatedAt >= cursor`` sorted by ``updatedAt``, moves the cursor
-to the newest ``updatedAt`` of each page, re-reads that millisecond (the
+walk asks for ``updatedAt >= watermark`` sorted by ``updatedAt``, moves the
+watermark to the newest ``updatedAt`` of each page, re-reads that millisecond (the
 overlap) and drops what it already handed out. It uses an offset only inside
 one identical millisecond, when a whole page shares it; only there could a
 form that changes mid-walk shift another past the walk, which takes more than
@@ -20,18 +20,33 @@ A walk that does not advance stops with :class:`~allegro_plenty.errors.PagingErr
 instead of asking again: a server (or a proxy, or a cache) that ignores the
 parameter that moves the walk on answers what it answered before, and the walk
 would never end or hand out the same items again and again.
+
+Each walk has a ``cursor`` made of JSON types only. Store it after handling a
+page, and ``resume`` the walk from it later, in this process or another: a
+resumed checkout-form walk hands out every form changed since, and none it
+handed out before that did not change again. A resumed walk re-reads the forms
+of the watermark's millisecond from offset 0 (forms there may have moved while
+it paused) before it holds a repeated page against the server.
+
+Memory stays bounded: the checkout-form walk keeps only the ids of the forms
+updated in the millisecond it stands on (at most 10,000, Allegro's offset cap),
+the event walk only the last ``from`` values it sent.
 """
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timezone
-from typing import Protocol, TypeVar
+from typing import TypeVar
 
 import attrs
 
+from .._convert import format_allegro_datetime
+from .._cursor import Cursor, cursor_fields, cursor_ids, cursor_time
 from .._http.operation import Operation
-from ..errors import PagingError
+from .._plan import Walk
+from ..errors import ModelValidationError, PagingError
 from . import endpoints as ep
 from .models import (
     CheckoutForm,
@@ -45,24 +60,14 @@ from .models import (
 
 __all__ = ["CheckoutFormWalk", "OrderEventWalk", "Walk"]
 
-P = TypeVar("P")
-T_co = TypeVar("T_co", covariant=True)
+W = TypeVar("W", bound="CheckoutFormWalk")
 
-
-class Walk(Protocol[P, T_co]):
-    """A paging state machine: which request next, and what a page yields."""
-
-    def next_operation(self) -> Operation[P] | None:
-        """The next request to send, or ``None`` when the walk is over."""
-        ...
-
-    def feed(self, page: P) -> Sequence[T_co]:
-        """Digest the answer to the last operation; return the items to hand out."""
-        ...
+RECENT_FROMS = 32
+"""How many of its last ``from`` values the event walk remembers to notice a loop."""
 
 
 def _millis(value: datetime) -> datetime:
-    # Allegro keeps and compares updatedAt in milliseconds, and the cursor is
+    # Allegro keeps and compares updatedAt in milliseconds, and the watermark is
     # sent with milliseconds: compare at that precision or the overlap fails.
     utc = value.astimezone(timezone.utc)
     return utc.replace(microsecond=utc.microsecond // 1000 * 1000)
@@ -83,8 +88,7 @@ class CheckoutFormWalk:
         language: ``Accept-Language`` for error messages.
 
     Attributes:
-        cursor: Every form updated before it has been handed out; resume a
-            later walk from here.
+        watermark: Every form updated before it has been handed out.
     """
 
     def __init__(
@@ -103,16 +107,63 @@ class CheckoutFormWalk:
             raise ValueError(f"the walk sorts by updatedAt; filter.sort={filter.sort!r} conflicts")
         if not 1 <= page_size <= ep.CHECKOUT_FORMS_PAGE_LIMIT:
             raise ValueError(f"page_size must be 1..{ep.CHECKOUT_FORMS_PAGE_LIMIT}")
-        self.cursor = _millis(updated_since)
+        self.watermark = _millis(updated_since)
         self._filter = filter
         self._page_size = page_size
         self._language = language
         self._offset = 0
         self._seen_at_cursor: set[str] = set()
+        self._replay = 0
+        """Forms at the watermark a resumed walk may legitimately read again."""
         self._done = False
 
+    @classmethod
+    def resume(
+        cls: type[W],
+        cursor: object,
+        filter: CheckoutFormFilter = ep.NO_FILTER,
+        *,
+        page_size: int = ep.CHECKOUT_FORMS_PAGE_LIMIT,
+        language: str = "en-US",
+    ) -> W:
+        """The walk that goes on from ``cursor`` (a :attr:`cursor` read back from storage).
+
+        It hands out every form updated since the cursor was taken, and none
+        it had handed out unless it changed again. Pass the same ``filter``.
+
+        Raises:
+            ModelValidationError: ``cursor`` is not one this walk wrote.
+        """
+        fields = cursor_fields(_FORMS, cursor, {"updated_at": (str,), "seen": (list,)})
+        walk = cls(
+            cursor_time(_FORMS, fields["updated_at"], "updated_at"),
+            filter,
+            page_size=page_size,
+            language=language,
+        )
+        seen = cursor_ids(_FORMS, fields["seen"], "seen")
+        if len(seen) > ep.OFFSET_LIMIT_CAP:
+            raise ModelValidationError(
+                f"{_FORMS} cursor", f"more than {ep.OFFSET_LIMIT_CAP} ids", field_path="seen"
+            )
+        walk._seen_at_cursor = set(seen)
+        walk._replay = len(seen)
+        return walk
+
+    @property
+    def cursor(self) -> Cursor:
+        """Where the walk stands, in JSON types: store it, :meth:`resume` from it.
+
+        The watermark and the ids of the forms handed out that were updated in
+        its very millisecond (those the next read returns again).
+        """
+        return {
+            "updated_at": format_allegro_datetime(self.watermark),
+            "seen": sorted(self._seen_at_cursor),
+        }
+
     def __repr__(self) -> str:
-        return f"CheckoutFormWalk(cursor={self.cursor.isoformat()}, offset={self._offset})"
+        return f"CheckoutFormWalk(watermark={self.watermark.isoformat()}, offset={self._offset})"
 
     def next_operation(self) -> Operation[CheckoutForms] | None:
         """The next page request, or ``None`` when every form has been handed out."""
@@ -121,17 +172,17 @@ class CheckoutFormWalk:
         if self._offset + self._page_size > ep.OFFSET_LIMIT_CAP:
             raise PagingError(
                 f"more than {ep.OFFSET_LIMIT_CAP} checkout forms share updatedAt "
-                f"{self.cursor.isoformat()}; Allegro cannot page past that"
+                f"{self.watermark.isoformat()}; Allegro cannot page past that"
             )
         page_filter = attrs.evolve(
-            self._filter, updated_at_gte=self.cursor, sort=CheckoutFormSort.UPDATED_AT
+            self._filter, updated_at_gte=self.watermark, sort=CheckoutFormSort.UPDATED_AT
         )
         return ep.list_checkout_forms(
             page_filter, offset=self._offset, limit=self._page_size, language=self._language
         )
 
     def feed(self, page: CheckoutForms) -> list[CheckoutForm]:
-        """Forms of ``page`` not handed out before; moves the cursor.
+        """Forms of ``page`` not handed out before; moves the watermark.
 
         Raises:
             PagingError: The page shows that Allegro ignored ``updatedAt.gte``
@@ -143,14 +194,14 @@ class CheckoutFormWalk:
         fresh = [
             form
             for form, stamp in zip(forms, stamps, strict=True)
-            if not (stamp == self.cursor and form.id in self._seen_at_cursor)
+            if not (stamp == self.watermark and form.id in self._seen_at_cursor)
         ]
-        newest = max(stamps, default=self.cursor)
-        if newest > self.cursor:
-            self.cursor, self._offset = newest, 0
+        newest = max(stamps, default=self.watermark)
+        if newest > self.watermark:
+            self.watermark, self._offset, self._replay = newest, 0, 0
             self._seen_at_cursor = {f.id for f, s in zip(forms, stamps, strict=True) if s == newest}
         else:
-            # The whole page shares the cursor's millisecond: only an offset
+            # The whole page shares the watermark's millisecond: only an offset
             # can get past it.
             self._offset += len(forms)
             self._seen_at_cursor.update(f.id for f in forms)
@@ -158,27 +209,29 @@ class CheckoutFormWalk:
         return fresh
 
     def _refuse_a_stall(self, forms: Sequence[CheckoutForm], stamps: Sequence[datetime]) -> None:
-        if any(stamp < self.cursor for stamp in stamps):
+        if any(stamp < self.watermark for stamp in stamps):
             raise PagingError(
                 f"Allegro answered checkout forms updated before updatedAt.gte "
-                f"{self.cursor.isoformat()}; the walk cannot advance if the filter is ignored"
+                f"{self.watermark.isoformat()}; the walk cannot advance if the filter is ignored"
             )
-        # Past the overlap re-read (offset 0), a full page at the cursor must
-        # bring forms not seen there yet, or offset was ignored.
+        # Past the overlap re-read (offset 0), a full page at the watermark must
+        # bring forms not seen there yet, or offset was ignored. A resumed walk
+        # reads the forms it saw there once more first (they may have moved).
         if (
             self._offset > 0
+            and self._offset >= self._replay
             and len(forms) == self._page_size
             and all(form.id in self._seen_at_cursor for form in forms)
         ):
             raise PagingError(
                 f"Allegro answered offset {self._offset} with forms already read at updatedAt "
-                f"{self.cursor.isoformat()}; the walk cannot advance if offset is ignored"
+                f"{self.watermark.isoformat()}; the walk cannot advance if offset is ignored"
             )
 
     def _stamp(self, form: CheckoutForm) -> datetime:
         # A form matched by updatedAt.gte has an updatedAt; without one it
-        # cannot move the cursor.
-        return self.cursor if form.updated_at is None else _millis(form.updated_at)
+        # cannot move the watermark.
+        return self.watermark if form.updated_at is None else _millis(form.updated_at)
 
 
 class OrderEventWalk:
@@ -192,7 +245,8 @@ class OrderEventWalk:
         language: ``Accept-Language`` for error messages.
 
     Attributes:
-        cursor: The id of the last event handed out: store it and resume from it.
+        cursor: The id of the last event handed out (a string, or ``None``
+            before the first): store it and :meth:`resume` from it.
     """
 
     def __init__(
@@ -206,11 +260,31 @@ class OrderEventWalk:
         if not 1 <= page_size <= ep.EVENTS_PAGE_LIMIT:
             raise ValueError(f"page_size must be 1..{ep.EVENTS_PAGE_LIMIT}")
         self.cursor = from_
-        self._cursors_sent: set[str] = set()
+        self._recent_froms: deque[str] = deque(maxlen=RECENT_FROMS)
         self._types = tuple(types)
         self._page_size = page_size
         self._language = language
         self._done = False
+
+    @classmethod
+    def resume(
+        cls,
+        cursor: object,
+        types: Iterable[OrderEventType | str] = (),
+        *,
+        page_size: int = ep.EVENTS_PAGE_LIMIT,
+        language: str = "en-US",
+    ) -> OrderEventWalk:
+        """The walk that goes on after ``cursor`` (a :attr:`cursor` read back from storage).
+
+        Raises:
+            ModelValidationError: ``cursor`` is neither ``None`` nor an event id.
+        """
+        if cursor is not None and not (isinstance(cursor, str) and cursor):
+            raise ModelValidationError(
+                "OrderEventWalk cursor", f"must be an event id or null, got {cursor!r:.80}"
+            )
+        return cls(cursor, types, page_size=page_size, language=language)
 
     def __repr__(self) -> str:
         return f"OrderEventWalk(cursor={self.cursor!r})"
@@ -231,7 +305,7 @@ class OrderEventWalk:
                 ``from``: Allegro ignored it, and the walk would never end.
         """
         if self.cursor is not None:
-            self._cursors_sent.add(self.cursor)
+            self._recent_froms.append(self.cursor)
         self._refuse_a_stall(page)
         if page.events:
             self.cursor = page.events[-1].id
@@ -241,10 +315,14 @@ class OrderEventWalk:
     def _refuse_a_stall(self, page: OrderEvents) -> None:
         # ``from`` is exclusive, so an event named in it never comes back from
         # a server that honours it; event ids need not sort as strings, so
-        # equality is the only test.
-        repeated = next((e.id for e in page.events if e.id in self._cursors_sent), None)
+        # equality is the only test. A server that ignores ``from`` answers a
+        # page holding the last ``from`` (or one of a short cycle of them).
+        repeated = next((e.id for e in page.events if e.id in self._recent_froms), None)
         if repeated is not None:
             raise PagingError(
                 f"Allegro answered event {repeated} again after it was sent as 'from'; "
                 "the walk cannot advance if 'from' is ignored"
             )
+
+
+_FORMS = "CheckoutFormWalk"

@@ -12,18 +12,17 @@ commit changed nothing, so retrying it is safe.
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import random
 import sqlite3
 import threading
 import time
 import weakref
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from ..errors import (
     ClaimLostError,
@@ -31,13 +30,13 @@ from ..errors import (
     LedgerBusyError,
     LedgerError,
     LedgerInputError,
-    LedgerSchemaError,
     LedgerStorageError,
     NotInLedgerError,
 )
 from . import _rules as rules
+from . import _sqlite_rows as sql_rows
 from . import _sqlite_schema as schema
-from ._base import DerivedCalls
+from ._base import DerivedCalls, ExecutionCalls
 from .records import (
     JSON,
     Binding,
@@ -45,6 +44,8 @@ from .records import (
     Claim,
     Cursor,
     Decision,
+    Execution,
+    ExecutionState,
     Failure,
     FormVersion,
     StatusWrite,
@@ -87,7 +88,7 @@ def _writer_lock(path: Path) -> threading.Lock:
         return _WRITERS.setdefault(os.path.realpath(path), threading.Lock())
 
 
-class SqliteLedger(DerivedCalls):
+class SqliteLedger(DerivedCalls, ExecutionCalls):
     """:class:`~allegro_plenty.ledger.ImportLedger` in one SQLite file (stdlib ``sqlite3``).
 
     Safe across the threads and processes of one machine. A network file system
@@ -232,17 +233,17 @@ class SqliteLedger(DerivedCalls):
         return result
 
     def _check_schema(self) -> None:
-        found = self._run(_stored_version, write=False, checked=True)
+        found = self._run(schema.stored_version, write=False, checked=True)
         supported = len(schema.MIGRATIONS)
         if found != supported and (found > supported or not self._auto_migrate):
-            raise _schema_error(self.path, found, supported)
+            raise schema.schema_error(self.path, found, supported)
         if found < supported:
-            self._run(_apply_migrations, write=True, checked=True)
+            self._run(schema.apply_migrations, write=True, checked=True)
         self._checked_pid = os.getpid()
 
     def migrate(self) -> int:
         """See :meth:`ImportLedger.migrate`."""
-        version = self._run(_apply_migrations, write=True, checked=True)
+        version = self._run(schema.apply_migrations, write=True, checked=True)
         self._checked_pid = os.getpid()
         return version
 
@@ -376,7 +377,8 @@ class SqliteLedger(DerivedCalls):
         origin = BindingOrigin(origin)
 
         def bind(con: sqlite3.Connection) -> Binding:
-            existing = _binding(con, account, form_id) or _binding_for_order(con, order)
+            existing = sql_rows.binding(con, account, form_id)
+            existing = existing or sql_rows.binding_for_order(con, order)
             if existing is not None:
                 return rules.rebound(existing, account, form_id, order)
             binding = Binding(
@@ -393,12 +395,12 @@ class SqliteLedger(DerivedCalls):
 
     def binding(self, account: str, form_id: str) -> Binding | None:
         """See :meth:`ImportLedger.binding`."""
-        return self._run(lambda con: _binding(con, account, form_id), write=False)
+        return self._run(lambda con: sql_rows.binding(con, account, form_id), write=False)
 
     def binding_for_order(self, plenty_order_id: int) -> Binding | None:
         """See :meth:`ImportLedger.binding_for_order`."""
         order = rules.order_id(plenty_order_id)
-        return self._run(lambda con: _binding_for_order(con, order), write=False)
+        return self._run(lambda con: sql_rows.binding_for_order(con, order), write=False)
 
     def update_binding(
         self,
@@ -415,7 +417,7 @@ class SqliteLedger(DerivedCalls):
         marks += [("step", mark) for mark in rules.marks("steps_done", steps_done)]
 
         def update(con: sqlite3.Connection) -> Binding:
-            if _binding(con, account, form_id) is None:
+            if sql_rows.binding(con, account, form_id) is None:
                 raise NotInLedgerError(f"form {form_id!r} of account {account!r} is not bound")
             if revision is not None:
                 con.execute(
@@ -426,7 +428,7 @@ class SqliteLedger(DerivedCalls):
                 "INSERT OR IGNORE INTO binding_marks VALUES (?, ?, ?, ?)",
                 [(account, form_id, kind, mark) for kind, mark in marks],
             )
-            updated = _binding(con, account, form_id)
+            updated = sql_rows.binding(con, account, form_id)
             assert updated is not None
             return updated
 
@@ -493,7 +495,7 @@ class SqliteLedger(DerivedCalls):
         def fail(con: sqlite3.Connection) -> Failure:
             now = self._clock()
             failure = rules.failed(
-                _failure(con, account, form_id),
+                sql_rows.failure(con, account, form_id),
                 account,
                 form_id,
                 error,
@@ -501,18 +503,18 @@ class SqliteLedger(DerivedCalls):
                 retry_at=None if retry_in is None else now + retry_in,
                 quarantine_reason=reason,
             )
-            _store_failure(con, failure)
+            sql_rows.store_failure(con, failure)
             return failure
 
         return self._run(fail, write=True)
 
     def failure(self, account: str, form_id: str) -> Failure | None:
         """See :meth:`ImportLedger.failure`."""
-        return self._run(lambda con: _failure(con, account, form_id), write=False)
+        return self._run(lambda con: sql_rows.failure(con, account, form_id), write=False)
 
     def clear_failure(self, account: str, form_id: str) -> None:
         """See :meth:`ImportLedger.clear_failure`."""
-        self._run(lambda con: _delete_failure(con, account, form_id), write=True)
+        self._run(lambda con: sql_rows.delete_failure(con, account, form_id), write=True)
 
     def due_retries(self, account: str, *, limit: int = 100) -> list[Failure]:
         """See :meth:`ImportLedger.due_retries`."""
@@ -520,12 +522,12 @@ class SqliteLedger(DerivedCalls):
 
         def due(con: sqlite3.Connection) -> list[Failure]:
             rows = con.execute(
-                f"""SELECT {_FAILURE_COLUMNS} FROM failures
+                f"""SELECT {sql_rows.FAILURE_COLUMNS} FROM failures
                 WHERE account = ? AND NOT quarantined AND next_retry_at <= ?
                 ORDER BY next_retry_at, form_id LIMIT ?""",  # noqa: S608 (constant columns)
                 (account, self._clock(), limit),
             ).fetchall()
-            return [_failure_from(row) for row in rows]
+            return [sql_rows.failure_from(row) for row in rows]
 
         return self._run(due, write=False)
 
@@ -536,13 +538,13 @@ class SqliteLedger(DerivedCalls):
 
         def listed(con: sqlite3.Connection) -> list[Failure]:
             rows = con.execute(
-                f"""SELECT {_FAILURE_COLUMNS} FROM failures
+                f"""SELECT {sql_rows.FAILURE_COLUMNS} FROM failures
                 WHERE (:account IS NULL OR account = :account)
                 AND (:quarantined IS NULL OR quarantined = :quarantined)
                 ORDER BY account, last_failed_at, form_id""",  # noqa: S608 (constant columns)
                 {"account": account, "quarantined": quarantined},
             ).fetchall()
-            return [_failure_from(row) for row in rows]
+            return [sql_rows.failure_from(row) for row in rows]
 
         return self._run(listed, write=False)
 
@@ -550,11 +552,11 @@ class SqliteLedger(DerivedCalls):
         """See :meth:`ImportLedger.release_failure`."""
 
         def release(con: sqlite3.Connection) -> Failure:
-            previous = _failure(con, account, form_id)
+            previous = sql_rows.failure(con, account, form_id)
             if previous is None:
                 raise NotInLedgerError(f"form {form_id!r} of account {account!r} has no failure")
             failure = rules.released(previous, now=self._clock())
-            _store_failure(con, failure)
+            sql_rows.store_failure(con, failure)
             return failure
 
         return self._run(release, write=True)
@@ -568,7 +570,7 @@ class SqliteLedger(DerivedCalls):
 
         def handled(con: sqlite3.Connection) -> Binding:
             binding = bind(con)
-            _delete_failure(con, account, form_id)
+            sql_rows.delete_failure(con, account, form_id)
             return binding
 
         return self._run(handled, write=True)
@@ -583,7 +585,9 @@ class SqliteLedger(DerivedCalls):
                 "SELECT value, version, saved_at FROM cursors WHERE account = ? AND name = ?",
                 (account, name),
             ).fetchone()
-            return None if row is None else Cursor(account, name, _json(row[0]), row[1], row[2])
+            if row is None:
+                return None
+            return Cursor(account, name, sql_rows.json_value(row[0]), row[1], row[2])
 
         return self._run(read, write=False)
 
@@ -603,7 +607,7 @@ class SqliteLedger(DerivedCalls):
                 raise CursorConflictError(
                     account=account, name=name, expected=expected, found=found
                 )
-            cursor = Cursor(account, name, _json(encoded), found + 1, self._clock())
+            cursor = Cursor(account, name, sql_rows.json_value(encoded), found + 1, self._clock())
             con.execute(
                 "INSERT OR REPLACE INTO cursors VALUES (?, ?, ?, ?, ?)",
                 (account, name, encoded, cursor.version, cursor.saved_at),
@@ -679,6 +683,75 @@ class SqliteLedger(DerivedCalls):
 
         return self._run(consume, write=True)
 
+    # --- executions --------------------------------------------------------------------
+
+    def _change_execution(self, key: rules.ExecutionKey, change: rules.Change[T]) -> T:
+        def apply(con: sqlite3.Connection) -> T:
+            row = sql_rows.execution_row(con, key)
+            new, result = change(row, self._clock())
+            if new is not None and new is not row:
+                sql_rows.store_execution(con, new)
+            return result
+
+        return self._run(apply, write=True)
+
+    def execution(
+        self, account: str, procedure: str, plenty_order_id: int, subject: str
+    ) -> Execution | None:
+        """See :meth:`ImportLedger.execution`."""
+        key = (account, procedure, plenty_order_id, subject)
+        row = self._run(lambda con: sql_rows.execution_row(con, key), write=False)
+        return None if row is None else row.execution
+
+    def due_executions(self, account: str, *, limit: int = 100) -> list[Execution]:
+        """See :meth:`ImportLedger.due_executions`."""
+        limit = rules.count("limit", limit)
+
+        def due(con: sqlite3.Connection) -> list[Execution]:
+            rows = con.execute(
+                f"""SELECT {sql_rows.EXECUTION_COLUMNS} FROM executions
+                WHERE account = ? AND state IN ('pending', 'failed') AND NOT quarantined
+                AND next_retry_at <= ?
+                ORDER BY next_retry_at, procedure, plenty_order_id, subject LIMIT ?""",  # noqa: S608 (constant columns)
+                (account, self._clock(), limit),
+            ).fetchall()
+            return [sql_rows.execution_row_from(row).execution for row in rows]
+
+        return self._run(due, write=False)
+
+    def executions(
+        self,
+        account: str | None = None,
+        *,
+        procedure: str | None = None,
+        plenty_order_id: int | None = None,
+        state: ExecutionState | None = None,
+        quarantined: bool | None = None,
+    ) -> list[Execution]:
+        """See :meth:`ImportLedger.executions`."""
+        wanted, _ = rules.execution_filter(account, procedure, plenty_order_id, state, quarantined)
+
+        def listed(con: sqlite3.Connection) -> list[Execution]:
+            rows = con.execute(
+                f"""SELECT {sql_rows.EXECUTION_COLUMNS} FROM executions
+                WHERE (:account IS NULL OR account = :account)
+                AND (:procedure IS NULL OR procedure = :procedure)
+                AND (:order IS NULL OR plenty_order_id = :order)
+                AND (:state IS NULL OR state = :state)
+                AND (:quarantined IS NULL OR quarantined = :quarantined)
+                ORDER BY account, procedure, plenty_order_id, subject""",  # noqa: S608 (constant columns)
+                {
+                    "account": account,
+                    "procedure": procedure,
+                    "order": plenty_order_id,
+                    "state": None if wanted is None else wanted.value,
+                    "quarantined": quarantined,
+                },
+            ).fetchall()
+            return [sql_rows.execution_row_from(row).execution for row in rows]
+
+        return self._run(listed, write=False)
+
 
 def _close_connections(opened: list[_Opened], guard: threading.Lock) -> None:
     pid = os.getpid()
@@ -689,7 +762,7 @@ def _close_connections(opened: list[_Opened], guard: threading.Lock) -> None:
         opened[:] = [entry for entry in opened if entry[1] != pid]
 
 
-# --- rows ---------------------------------------------------------------------------------
+# --- errors ---------------------------------------------------------------------------
 
 
 def _is_busy(exc: sqlite3.Error) -> bool:
@@ -702,119 +775,3 @@ def _is_busy(exc: sqlite3.Error) -> bool:
 
 def _lost(claim: Claim) -> ClaimLostError:
     return ClaimLostError(account=claim.account, key=claim.key, owner=claim.owner)
-
-
-def _schema_error(path: Path, found: int, supported: int) -> LedgerSchemaError:
-    if found > supported:
-        problem = f"is at schema version {found}, newer than this release's {supported}"
-    else:
-        problem = f"is at schema version {found}; this release needs {supported}: call migrate()"
-    return LedgerSchemaError(f"ledger {path} {problem}", found=found, supported=supported)
-
-
-def _stored_version(con: sqlite3.Connection) -> int:
-    tables = {row[0] for row in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-    if "meta" not in tables:
-        if tables - {"sqlite_sequence"}:
-            raise LedgerSchemaError(
-                f"{_con_path(con)} holds tables but no ledger schema: not a ledger file",
-                found=0,
-                supported=len(schema.MIGRATIONS),
-            )
-        return 0
-    row = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
-    return int(row[0]) if row else 0
-
-
-def _con_path(con: sqlite3.Connection) -> str:
-    """The file a connection has open (for messages)."""
-    row = con.execute("PRAGMA database_list").fetchone()
-    return str(row[2]) if row else "the database"
-
-
-def _apply_migrations(con: sqlite3.Connection) -> int:
-    found = _stored_version(con)
-    steps: Sequence[Sequence[str]] = schema.MIGRATIONS
-    if found > len(steps):
-        raise _schema_error(Path(_con_path(con)), found, len(steps))
-    for number in range(found + 1, len(steps) + 1):
-        for statement in steps[number - 1]:
-            con.execute(statement)
-        con.execute(
-            """INSERT INTO meta (key, value) VALUES ('schema_version', ?)
-            ON CONFLICT (key) DO UPDATE SET value = excluded.value""",
-            (str(number),),
-        )
-    return len(steps)
-
-
-_BINDING_COLUMNS = "account, form_id, plenty_order_id, origin, revision, bound_at, note"
-
-
-def _binding(con: sqlite3.Connection, account: str, form_id: str) -> Binding | None:
-    row = con.execute(
-        f"SELECT {_BINDING_COLUMNS} FROM bindings WHERE account = ? AND form_id = ?",  # noqa: S608
-        (account, form_id),
-    ).fetchone()
-    return None if row is None else _binding_from(con, row)
-
-
-def _binding_for_order(con: sqlite3.Connection, order: int) -> Binding | None:
-    row = con.execute(
-        f"SELECT {_BINDING_COLUMNS} FROM bindings WHERE plenty_order_id = ?",  # noqa: S608
-        (order,),
-    ).fetchone()
-    return None if row is None else _binding_from(con, row)
-
-
-def _binding_from(con: sqlite3.Connection, row: Any) -> Binding:
-    account, form_id, order, origin, revision, bound_at, note = row
-    marks = con.execute(
-        "SELECT kind, mark FROM binding_marks WHERE account = ? AND form_id = ?",
-        (account, form_id),
-    ).fetchall()
-    paid = frozenset(mark for kind, mark in marks if kind == "paid")
-    steps = frozenset(mark for kind, mark in marks if kind == "step")
-    return Binding(
-        account, form_id, order, BindingOrigin(origin), revision, paid, steps, bound_at, note
-    )
-
-
-_FAILURE_COLUMNS = (
-    "account, form_id, attempts, last_error, next_retry_at, quarantined, quarantine_reason, "
-    "first_failed_at, last_failed_at"
-)
-
-
-def _failure(con: sqlite3.Connection, account: str, form_id: str) -> Failure | None:
-    row = con.execute(
-        f"SELECT {_FAILURE_COLUMNS} FROM failures WHERE account = ? AND form_id = ?",  # noqa: S608
-        (account, form_id),
-    ).fetchone()
-    return None if row is None else _failure_from(row)
-
-
-def _failure_from(row: Any) -> Failure:
-    account, form_id, attempts, error, retry_at, quarantined, reason, first, last = row
-    return Failure(
-        account, form_id, attempts, error, retry_at, bool(quarantined), reason, first, last
-    )
-
-
-def _store_failure(con: sqlite3.Connection, f: Failure) -> None:
-    con.execute(
-        "INSERT OR REPLACE INTO failures VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (
-            f.account, f.form_id, f.attempts, f.last_error, f.next_retry_at, f.quarantined,
-            f.quarantine_reason, f.first_failed_at, f.last_failed_at,
-        ),
-    )  # fmt: skip
-
-
-def _delete_failure(con: sqlite3.Connection, account: str, form_id: str) -> None:
-    con.execute("DELETE FROM failures WHERE account = ? AND form_id = ?", (account, form_id))
-
-
-def _json(text: str) -> JSON:
-    value: JSON = json.loads(text)
-    return value

@@ -110,6 +110,10 @@ class PlentyService:
     def after_response(self, operation: Operation[Any], response: httpx.Response) -> None:
         self.throttle.after_response(operation, response)
 
+    def may_retry(self, error: Exception) -> bool:
+        """Not after the session limit: waiting does not free a session (it is no rate limit)."""
+        return not isinstance(error, TooManySessionsError)
+
     def error_for(self, response: httpx.Response, operation: Operation[Any], url: str) -> Exception:
         body = _body(response, (*operation.secrets, *self._secrets))
         items = error_items(body)

@@ -1,44 +1,45 @@
 """``PlentyClient`` and ``AsyncPlentyClient``: typed access to the plentymarkets REST API.
 
-Both are thin: each method builds an operation from :mod:`.endpoints` and hands
-it to the engine; paging lives in :mod:`.paging`, pacing in :mod:`.throttle`.
-Client-side filters (exact external ids, exact barcodes ...) are pure
-functions shared by both.
+Both are thin and share one constructor (:class:`_PlentyClientBase`). Each
+method sends one operation from :mod:`.endpoints`, or drives one plan from
+:mod:`._plans` (look-ups with exact matching, cached reference data, the
+token's refresh-then-login); paging lives in :mod:`.paging`, pacing in
+:mod:`.throttle`.
 """
 
 from __future__ import annotations
 
-import asyncio
-import logging
-import threading
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
 from datetime import datetime, timezone
 from decimal import Decimal
-from typing import Any, TypeVar
+from typing import Generic
 
 import httpx
 
+from .._cache import TtlCache
+from .._client import (
+    DEFAULT_TIMEOUT,
+    AsyncSender,
+    Connection,
+    HttpSettings,
+    HttpT,
+    SleepT,
+    SyncSender,
+    TransportT,
+)
 from .._convert import Style, make_converter
-from .._http.auth import AsyncTokenAuth, StaticTokenAuth, SyncTokenAuth, settle_renewals
-from .._http.engine import AsyncAuth, AsyncEngine, EngineConfig, SyncAuth, SyncEngine
-from .._http.operation import Operation
+from .._http.operation import Precondition
 from .._http.redact import require_scrubbable
 from .._http.retry import RetryEvent, RetryPolicy
-from .._version import __version__
-from ..errors import AllegroPlentyError, APIError
+from .._plan import Plan
+from ..errors import ReferenceDataError
 from ..tokens import MemoryTokenStore, Token, TokenStore
+from . import _plans as plans
 from . import endpoints as ep
 from ._service import PlentyService
-from .auth import (
-    SERVICE,
-    PlentyCredentials,
-    keep_refresh_token,
-    login_operation,
-    normalize_base_url,
-    refresh_operation,
-    token_key,
-)
+from .auth import SERVICE, PlentyCredentials, normalize_base_url, token_key
+from .filters import NO_ORDER_FILTER, OrderFilter, StatusId
 from .models import (
     Address,
     Comment,
@@ -58,7 +59,6 @@ from .models import (
     Payment,
     PaymentMethod,
     PaymentOrderRelation,
-    PaymentPropertyType,
     Referrer,
     ShippingPackage,
     ShippingProfile,
@@ -66,7 +66,7 @@ from .models import (
     Variation,
     VatConfiguration,
 )
-from .paging import PageWalk
+from .paging import OrderWalk, StatusHistoryWalk
 from .throttle import PlentyBudget, PlentyThrottle, RateLimit
 
 __all__ = [
@@ -77,107 +77,31 @@ __all__ = [
     "ReferenceDataError",
 ]
 
-T = TypeVar("T")
-log = logging.getLogger("allegro_plenty.plenty")
-
-DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
 PLENTY_RETRY = RetryPolicy()
 """plenty sends ``Retry-After`` with its 429s; the default policy honours it."""
-USER_AGENT = f"allegro-plenty/{__version__} (+https://pypi.org/project/allegro-plenty/)"
 
 _PROCESS_STORE = MemoryTokenStore()
 """Shared by every client of this process that is given no token store: one login per user."""
-
-
-class ReferenceDataError(AllegroPlentyError, LookupError):
-    """The system has no such country, currency or other reference entry."""
 
 
 def _utcnow() -> datetime:
     return datetime.now(timezone.utc)
 
 
-class _TtlCache:
-    """Reference data that rarely changes (countries, VAT, currencies ...), kept for a while."""
-
-    def __init__(self, ttl: float, clock: Callable[[], float]) -> None:
-        self._ttl = ttl
-        self._clock = clock
-        self._lock = threading.Lock()
-        self._values: dict[str, tuple[float, Any]] = {}
-
-    def get(self, key: str) -> Any:
-        with self._lock:
-            hit = self._values.get(key)
-        if hit is None or self._clock() >= hit[0]:
-            return None
-        return hit[1]
-
-    def put(self, key: str, value: T) -> T:
-        with self._lock:
-            self._values[key] = (self._clock() + self._ttl, value)
-        return value
-
-    def drop(self, key: str) -> None:
-        with self._lock:
-            self._values.pop(key, None)
-
-
-# --- client-side filters shared by both clients ------------------------------------
-
-
-def _exact_contacts(contacts: Sequence[Contact], external_id: str) -> list[Contact]:
-    return [c for c in contacts if c.external_id == external_id]
-
-
-def _exact_number(variations: Sequence[Variation], number: str) -> list[Variation]:
-    return [v for v in variations if v.number == number]
-
-
-def _exact_barcode(variations: Sequence[Variation], code: str) -> list[Variation]:
-    return [v for v in variations if any(b.code == code for b in v.variation_barcodes or ())]
-
-
-def _exact_sku(
-    variations: Sequence[Variation], sku: str, referrer_id: Decimal | int | None
-) -> list[Variation]:
-    market = None if referrer_id is None else Decimal(referrer_id)
-    return [
-        v
-        for v in variations
-        if any(
-            s.sku == sku and (market is None or s.market_id == market)
-            for s in v.variation_skus or ()
-        )
-    ]
-
-
-def _live_payments(payments: Sequence[Payment], type_id: int, value: str) -> list[Payment]:
-    # plentymarkets' own shopware connector drops deleted payments here. Where the
-    # properties came along, they must match exactly too.
-    return [
-        p
-        for p in payments
-        if not p.is_deleted and (p.properties is None or p.property_value(type_id) == value)
-    ]
-
-
-def _referrers_named(referrers: Sequence[Referrer], name: str) -> list[Referrer]:
-    return [r for r in referrers if name in (r.backend_name, r.name)]
-
-
-def _country_id(countries: Sequence[Country], iso_code: str) -> int:
+def _country_id(cache: TtlCache, iso_code: str) -> Plan[int]:
     code = iso_code.upper()
-    for country in countries:
+    for country in (yield from plans.countries(cache)):
         if country.iso_code2.upper() == code or (country.iso_code3 or "").upper() == code:
             return country.id
     raise ReferenceDataError(f"plentymarkets has no country with ISO code {iso_code!r}")
 
 
-def _system_currency(currencies: Sequence[Currency]) -> str:
+def _system_currency(cache: TtlCache, configured: str | None) -> Plan[str]:
+    if configured:
+        return configured
     # Inferred: plenty's exchange rates are relative to the system currency, so
     # it is the one currency whose rate is exactly 1.
-    ones = [c.currency for c in currencies if c.exchange_rate == 1]
+    ones = [c.currency for c in (yield from plans.currencies(cache)) if c.exchange_rate == 1]
     if len(ones) != 1:
         raise ReferenceDataError(
             f"cannot tell the system currency from the exchange rates (rate 1: {ones}); "
@@ -186,26 +110,34 @@ def _system_currency(currencies: Sequence[Currency]) -> str:
     return ones[0]
 
 
-class _PlentyClientBase:
-    """What the sync and async clients share: configuration, no I/O."""
+class _PlentyClientBase(Connection[HttpT, TransportT, SleepT], Generic[HttpT, TransportT, SleepT]):
+    """What the sync and async clients share: the constructor, no I/O.
+
+    The constructor is written once; its arguments are documented on
+    :class:`PlentyClient`.
+    """
 
     def __init__(
         self,
         base_url: str,
         *,
-        username: str | None,
-        password: str | None,
-        token_store: TokenStore | None,
-        access_token: str | None,
-        retry: RetryPolicy,
-        on_retry: Callable[[RetryEvent], None] | None,
-        strict: bool,
-        budget: PlentyBudget | None,
-        throttle: bool | PlentyThrottle,
-        monotonic: Callable[[], float],
-        clock: Callable[[], datetime],
-        reference_ttl: float,
-        system_currency: str | None,
+        username: str | None = None,
+        password: str | None = None,
+        token_store: TokenStore | None = None,
+        access_token: str | None = None,
+        http_client: HttpT | None = None,
+        transport: TransportT | None = None,
+        timeout: httpx.Timeout = DEFAULT_TIMEOUT,
+        retry: RetryPolicy = PLENTY_RETRY,
+        on_retry: Callable[[RetryEvent], None] | None = None,
+        strict: bool = False,
+        budget: PlentyBudget | None = None,
+        throttle: bool | PlentyThrottle = True,
+        sleep: SleepT | None = None,
+        monotonic: Callable[[], float] = time.monotonic,
+        clock: Callable[[], datetime] = _utcnow,
+        reference_ttl: float = 3600.0,
+        system_currency: str | None = None,
     ) -> None:
         self.base_url = normalize_base_url(base_url)
         if access_token is None and (not username or password is None):
@@ -217,7 +149,6 @@ class _PlentyClientBase:
         )
         self.token_store = token_store if token_store is not None else _PROCESS_STORE
         self.token_key = token_key(self.base_url, username) if username else None
-        self._access_token = access_token
         self._clock = clock
         self._system_currency = system_currency
         if isinstance(throttle, PlentyThrottle):
@@ -226,15 +157,20 @@ class _PlentyClientBase:
             self.throttle = throttle
         else:
             self.throttle = PlentyThrottle(budget, enabled=throttle, clock=monotonic)
-        self._cache = _TtlCache(reference_ttl, monotonic)
-        self._config = EngineConfig(
-            service=PlentyService(self.throttle, secrets=(password,) if password else ()),
-            base_url=self.base_url,
-            converter=make_converter(strict=strict, style=Style.PLENTY),
-            retry=retry,
-            headers={"Accept": "application/json", "User-Agent": USER_AGENT},
-            on_retry=on_retry,
+        self._cache = TtlCache(reference_ttl, monotonic)
+        settings = HttpSettings(retry, timeout=timeout, on_retry=on_retry)
+        config = settings.engine_config(
+            PlentyService(self.throttle, secrets=(password,) if password else ()),
+            self.base_url,
+            make_converter(strict=strict, style=Style.PLENTY),
+            {"Accept": "application/json"},
         )
+        self._connect(config, settings, http_client=http_client, transport=transport, sleep=sleep)
+        if access_token is not None:
+            self._use_token(access_token)
+        else:
+            assert self.token_key is not None
+            self._use_token_store(self.token_store, SERVICE, self.token_key, self._renew, clock)
 
     def __repr__(self) -> str:
         user = self.credentials.username if self.credentials else None
@@ -245,31 +181,35 @@ class _PlentyClientBase:
         """The rate limits plentymarkets last reported, for monitoring."""
         return self.throttle.limits
 
-    def _login(self) -> Operation[Token]:
+    def _renew(self, stored: Token | None) -> Plan[Token]:
         assert self.credentials is not None
-        return login_operation(self.credentials, clock=self._clock)
-
-    def _refresh(self, stored: Token | None) -> Operation[Token] | None:
-        if stored is None or stored.refresh_token is None:
-            return None
-        return refresh_operation(stored, clock=self._clock)
-
-    @staticmethod
-    def _orders_walk(**filters: Any) -> PageWalk[Order]:
-        return PageWalk(
-            lambda page: ep.list_orders(sort_by="id", sort_order="asc", page=page, **filters),
-            lambda order: order.id,
-        )
-
-    @staticmethod
-    def _external_id_walk(external_order_id: str) -> PageWalk[Order]:
-        return PageWalk(
-            lambda page: ep.find_orders_by_external_id(external_order_id, page=page),
-            lambda order: order.id,
-        )
+        return plans.renew_token(stored, self.credentials, self._clock)
 
 
-class PlentyClient(_PlentyClientBase):
+def _changed_orders(
+    updated_at_from: datetime,
+    updated_at_to: datetime | None,
+    referrer_id: Decimal | int | None,
+    status_from: StatusId | None,
+    status_to: StatusId | None,
+    order_types: Sequence[int],
+    relations: Sequence[str],
+    page_size: int,
+) -> OrderWalk:
+    changed = OrderFilter(
+        updated_at_from=updated_at_from,
+        updated_at_to=updated_at_to,
+        referrer_id=referrer_id,
+        status_from=status_from,
+        status_to=status_to,
+        order_types=order_types,
+    )
+    return OrderWalk(changed, relations=relations, page_size=page_size)
+
+
+class PlentyClient(
+    SyncSender, _PlentyClientBase[httpx.Client, httpx.BaseTransport, Callable[[float], None]]
+):
     """Blocking client for the plentymarkets REST API.
 
     Args:
@@ -285,7 +225,7 @@ class PlentyClient(_PlentyClientBase):
         http_client: Your own ``httpx.Client`` (you close it).
         transport: A transport for the client this object creates (tests use
             ``httpx.MockTransport``).
-        timeout: Request timeouts.
+        timeout: Request timeouts (:data:`~allegro_plenty.DEFAULT_TIMEOUT`).
         retry: Retry policy; each endpoint's retry class still applies.
         on_retry: Called before every retry (for metrics).
         strict: Reject unknown keys in responses (for tests).
@@ -298,108 +238,38 @@ class PlentyClient(_PlentyClientBase):
         clock: The wall clock that token expiry is measured on.
         reference_ttl: Seconds that countries, VAT configurations, currencies,
             referrers, property types, payment methods and shipping profiles
-            are kept before they are read again.
+            are kept before they are read again. However many threads ask at
+            once, each is read once.
         system_currency: The system currency, if you know it; otherwise it is
             inferred from the exchange rates.
+
+    Every write method takes ``precondition=``: a callable run right before
+    each send attempt, after any throttle wait or retry backoff. If it raises,
+    nothing is sent, nothing is retried and its error reaches you. The importer
+    passes its ledger claim's renewal, so a worker that lost its claim while it
+    waited for the rate limit never writes. (A call stopped this way still
+    counts as admitted by the throttle, which only ever errs towards fewer calls.)
     """
-
-    def __init__(
-        self,
-        base_url: str,
-        *,
-        username: str | None = None,
-        password: str | None = None,
-        token_store: TokenStore | None = None,
-        access_token: str | None = None,
-        http_client: httpx.Client | None = None,
-        transport: httpx.BaseTransport | None = None,
-        timeout: httpx.Timeout = DEFAULT_TIMEOUT,
-        retry: RetryPolicy = PLENTY_RETRY,
-        on_retry: Callable[[RetryEvent], None] | None = None,
-        strict: bool = False,
-        budget: PlentyBudget | None = None,
-        throttle: bool | PlentyThrottle = True,
-        sleep: Callable[[float], None] = time.sleep,
-        monotonic: Callable[[], float] = time.monotonic,
-        clock: Callable[[], datetime] = _utcnow,
-        reference_ttl: float = 3600.0,
-        system_currency: str | None = None,
-    ) -> None:
-        super().__init__(
-            base_url,
-            username=username,
-            password=password,
-            token_store=token_store,
-            access_token=access_token,
-            retry=retry,
-            on_retry=on_retry,
-            strict=strict,
-            budget=budget,
-            throttle=throttle,
-            monotonic=monotonic,
-            clock=clock,
-            reference_ttl=reference_ttl,
-            system_currency=system_currency,
-        )
-        self._owns_http = http_client is None
-        self._http = http_client or httpx.Client(transport=transport, timeout=timeout)
-        self._engine = SyncEngine(self._config, self._http, self._auth(), sleep=sleep)
-
-    def _auth(self) -> SyncAuth:
-        if self._access_token is not None:
-            return StaticTokenAuth(self._access_token)
-        assert self.token_key is not None
-
-        def renew(stored: Token | None) -> Token:
-            refresh = self._refresh(stored)
-            if refresh is not None and stored is not None:
-                try:
-                    return keep_refresh_token(self._engine.run(refresh), stored)
-                except APIError as error:
-                    log.info("plenty token refresh failed (%s); logging in again", error)
-            return self._engine.run(self._login())
-
-        return SyncTokenAuth(self.token_store, SERVICE, self.token_key, renew, clock=self._clock)
-
-    def close(self) -> None:
-        """Close the HTTP client if this object created it."""
-        if self._owns_http:
-            self._http.close()
-
-    def __enter__(self) -> PlentyClient:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    def _all(self, walk: PageWalk[T]) -> Iterator[T]:
-        while (operation := walk.next_operation()) is not None:
-            yield from walk.feed(self._engine.run(operation))
-
-    def _cached(self, key: str, load: Callable[[], T]) -> T:
-        hit = self._cache.get(key)
-        return hit if hit is not None else self._cache.put(key, load())
 
     # --- orders --------------------------------------------------------------
 
-    def create_order(self, order: NewOrder) -> Order:
+    def create_order(self, order: NewOrder, *, precondition: Precondition | None = None) -> Order:
         """Create an order (``POST /rest/orders``). Never retried.
 
         After a timeout, reset or 5xx the order may exist:
         :meth:`find_orders_by_external_id` before creating it again.
         """
-        return self._engine.run(ep.create_order(order))
+        return self.send(ep.create_order(order).guarded(precondition))
 
     def get_order(
         self, order_id: int, *, relations: Sequence[str] = ep.DEFAULT_ORDER_RELATIONS
     ) -> Order:
         """An order with addresses, relations and shipping packages (``GET /rest/orders/{id}``)."""
-        return self._engine.run(ep.get_order(order_id, relations=relations))
+        return self.send(ep.get_order(order_id, relations=relations))
 
     def find_orders_by_external_id(self, external_order_id: str) -> list[Order]:
         """Orders whose property 7 is exactly ``external_order_id`` (``GET /rest/orders``)."""
-        found = list(self._all(self._external_id_walk(external_order_id)))
-        return ep.exact_external_id(found, external_order_id)
+        return self._drive(plans.orders_by_external_id(external_order_id))
 
     def iter_changed_orders(
         self,
@@ -407,8 +277,8 @@ class PlentyClient(_PlentyClientBase):
         *,
         updated_at_to: datetime | None = None,
         referrer_id: Decimal | int | None = None,
-        status_from: ep.StatusId | None = None,
-        status_to: ep.StatusId | None = None,
+        status_from: StatusId | None = None,
+        status_to: StatusId | None = None,
         order_types: Sequence[int] = (OrderType.SALES_ORDER,),
         relations: Sequence[str] = (),
         page_size: int = ep.MAX_ITEMS_PER_PAGE,
@@ -417,103 +287,138 @@ class PlentyClient(_PlentyClientBase):
 
         Sales orders only unless ``order_types`` says otherwise. Remember when
         the walk started and pass that as ``updated_at_from`` next time: orders
-        updated during the walk may or may not be in it.
+        updated during the walk may or may not be in it. To stop and resume
+        later, iterate an :class:`~allegro_plenty.plenty.OrderWalk` with
+        :meth:`iterate` and keep its ``cursor``.
         """
-        walk = self._orders_walk(
-            updated_at_from=updated_at_from,
-            updated_at_to=updated_at_to,
-            referrer_id=referrer_id,
-            status_from=status_from,
-            status_to=status_to,
-            order_types=order_types,
-            relations=relations,
-            items_per_page=page_size,
+        return self.iterate(
+            _changed_orders(
+                updated_at_from,
+                updated_at_to,
+                referrer_id,
+                status_from,
+                status_to,
+                order_types,
+                relations,
+                page_size,
+            )
         )
-        return self._all(walk)
 
-    def list_orders(self, **filters: Any) -> Page[Order]:
-        """One page of ``GET /rest/orders`` (filters as in :func:`endpoints.list_orders`)."""
-        return self._engine.run(ep.list_orders(**filters))
+    def list_orders(
+        self,
+        filter: OrderFilter = NO_ORDER_FILTER,
+        *,
+        relations: Sequence[str] = (),
+        page: int = 1,
+        items_per_page: int = ep.MAX_ITEMS_PER_PAGE,
+    ) -> Page[Order]:
+        """One page of ``GET /rest/orders`` matching ``filter``."""
+        return self.send(
+            ep.list_orders(filter, relations=relations, page=page, items_per_page=items_per_page)
+        )
 
     def delivery_orders(self, order_id: int) -> list[Order]:
         """The delivery orders (type 2) split off a sales order."""
-        walk = self._orders_walk(parent_order_id=order_id, order_types=(OrderType.DELIVERY,))
-        return list(self._all(walk))
+        return self._drive(plans.delivery_orders(order_id))
 
-    def update_order_status(self, order_id: int, status: ep.StatusId) -> Order:
+    def update_order_status(
+        self, order_id: int, status: StatusId, *, precondition: Precondition | None = None
+    ) -> Order:
         """Set the status (``5``, ``"5.1"``, ``Decimal("5.1")``); idempotent, so retried."""
-        return self._engine.run(ep.update_order_status(order_id, status))
+        return self.send(ep.update_order_status(order_id, status).guarded(precondition))
+
+    def set_order_address(
+        self,
+        order_id: int,
+        address_id: int,
+        *,
+        type_id: int,
+        precondition: Precondition | None = None,
+    ) -> Order:
+        """Point the order's billing (1) or delivery (2) address at ``address_id``.
+
+        Make the address first (:meth:`create_address`); idempotent, so retried.
+        An order is locked once invoiced: check ``Order.lock_status`` first.
+        """
+        return self.send(
+            ep.set_order_address(order_id, address_id, type_id=type_id).guarded(precondition)
+        )
 
     def cancel_order(
-        self, order_id: int, *, status: ep.StatusId = Decimal(8), message: str | None = None
+        self,
+        order_id: int,
+        *,
+        status: StatusId = Decimal(8),
+        message: str | None = None,
+        precondition: Precondition | None = None,
     ) -> None:
         """Cancel an order (``PUT /rest/orders/{id}/cancel``)."""
-        self._engine.run(ep.cancel_order(order_id, status=status, message=message))
+        return self.send(
+            ep.cancel_order(order_id, status=status, message=message).guarded(precondition)
+        )
 
     def order_status_history(self, order_id: int) -> tuple[StatusHistoryEntry, ...]:
         """The status changes of one order, oldest first."""
-        return self._engine.run(ep.order_status_history(order_id))
+        return self.send(ep.order_status_history(order_id))
 
     def iter_status_history(
         self,
         created_at_from: datetime,
         *,
         created_at_to: datetime | None = None,
-        status: ep.StatusId | None = None,
+        status: StatusId | None = None,
         page_size: int = ep.MAX_ITEMS_PER_PAGE,
     ) -> Iterator[StatusHistoryEntry]:
-        """Status changes of every order since ``created_at_from`` (for polling)."""
-        walk = PageWalk(
-            lambda page: ep.list_status_history(
-                created_at_from=created_at_from,
-                created_at_to=created_at_to,
-                status=status,
-                page=page,
-                items_per_page=page_size,
-            ),
-            lambda entry: entry.id,
+        """Status changes of every order since ``created_at_from`` (for polling).
+
+        To resume later, iterate a :class:`~allegro_plenty.plenty.StatusHistoryWalk`
+        with :meth:`iterate` and keep its ``cursor``.
+        """
+        return self.iterate(
+            StatusHistoryWalk(
+                created_at_from, created_at_to=created_at_to, status=status, page_size=page_size
+            )
         )
-        return self._all(walk)
 
     # --- referrers and property types --------------------------------------------
 
     def list_referrers(self, *, refresh: bool = False) -> tuple[Referrer, ...]:
         """Every referrer (cached for ``reference_ttl``)."""
-        if refresh:
-            self._cache.drop("referrers")
-        return self._cached("referrers", lambda: self._engine.run(ep.list_referrers()))
+        return self._drive(plans.referrers(self._cache, refresh))
 
     def find_referrers(self, name: str) -> list[Referrer]:
         """Referrers whose back-end or public name is exactly ``name``."""
-        return _referrers_named(self.list_referrers(), name)
+        return self._drive(plans.referrers_named(self._cache, name))
 
-    def create_referrer(self, referrer: NewReferrer, *, parent_id: int | None = None) -> Referrer:
+    def create_referrer(
+        self,
+        referrer: NewReferrer,
+        *,
+        parent_id: int | None = None,
+        precondition: Precondition | None = None,
+    ) -> Referrer:
         """Create a referrer, a sub-referrer of ``parent_id`` if given.
 
         Re-sent only if plenty provably did not get it; after an ambiguous
         failure, :meth:`find_referrers` (with ``refresh``) first.
         """
-        created = self._engine.run(ep.create_referrer(referrer, parent_id=parent_id))
-        self._cache.drop("referrers")
-        return created
+        return self._drive(plans.create_referrer(self._cache, referrer, parent_id, precondition))
 
     def order_property_types(self) -> tuple[OrderPropertyTypeInfo, ...]:
         """The order property types with their names and value types (cached)."""
-        return self._cached("property_types", lambda: self._engine.run(ep.order_property_types()))
+        return self._drive(plans.property_types(self._cache))
 
     # --- contacts and addresses -----------------------------------------------------
 
     def find_contacts_by_external_id(self, external_id: str) -> list[Contact]:
         """Contacts whose ``externalId`` is exactly ``external_id``."""
-        walk = PageWalk(
-            lambda page: ep.list_contacts(external_id=external_id, page=page),
-            lambda contact: contact.id,
-        )
-        return _exact_contacts(list(self._all(walk)), external_id)
+        return self._drive(plans.contacts_by_external_id(external_id))
 
-    def create_contact(self, contact: NewContact) -> Contact:
+    def create_contact(
+        self, contact: NewContact, *, precondition: Precondition | None = None
+    ) -> Contact:
         """Create a contact; after an ambiguous failure, find it by external id first."""
-        return self._engine.run(ep.create_contact(contact))
+        return self.send(ep.create_contact(contact).guarded(precondition))
 
     def create_address(
         self,
@@ -522,238 +427,145 @@ class PlentyClient(_PlentyClientBase):
         *,
         type_id: int,
         is_primary: bool | None = None,
+        precondition: Precondition | None = None,
     ) -> Address:
         """Add a billing (1) or delivery (2) address to a contact; plenty reuses duplicates."""
-        return self._engine.run(
-            ep.create_address(contact_id, address, type_id=type_id, is_primary=is_primary)
+        return self.send(
+            ep.create_address(contact_id, address, type_id=type_id, is_primary=is_primary).guarded(
+                precondition
+            )
         )
 
     # --- payments ---------------------------------------------------------------------
 
-    def create_payment(self, payment: NewPayment) -> Payment:
+    def create_payment(
+        self, payment: NewPayment, *, precondition: Precondition | None = None
+    ) -> Payment:
         """Create a payment; after an ambiguous failure, look it up by transaction id first."""
-        return self._engine.run(ep.create_payment(payment))
+        return self.send(ep.create_payment(payment).guarded(precondition))
 
     def find_payments_by_transaction_id(self, transaction_id: str) -> list[Payment]:
         """Live payments whose transaction id (property 1) is ``transaction_id``."""
-        found = self._engine.run(
-            ep.payments_by_property(PaymentPropertyType.TRANSACTION_ID, transaction_id)
-        )
-        return _live_payments(found, PaymentPropertyType.TRANSACTION_ID, transaction_id)
+        return self._drive(plans.payments_by_transaction_id(transaction_id))
 
     def order_payments(self, order_id: int) -> tuple[Payment, ...]:
         """The payments linked to an order."""
-        return self._engine.run(ep.order_payments(order_id))
+        return self.send(ep.order_payments(order_id))
 
-    def link_payment_to_order(self, payment_id: int, order_id: int) -> PaymentOrderRelation:
+    def link_payment_to_order(
+        self, payment_id: int, order_id: int, *, precondition: Precondition | None = None
+    ) -> PaymentOrderRelation:
         """Link a payment to an order (``POST /rest/payment/{id}/order/{orderId}``)."""
-        return self._engine.run(ep.link_payment_to_order(payment_id, order_id))
+        return self.send(ep.link_payment_to_order(payment_id, order_id).guarded(precondition))
 
     def payment_methods(self) -> tuple[PaymentMethod, ...]:
         """The methods of payment and their ``mopId`` (cached)."""
-        return self._cached("payment_methods", lambda: self._engine.run(ep.payment_methods()))
+        return self._drive(plans.payment_methods(self._cache))
 
     # --- variations -------------------------------------------------------------------
 
     def find_variations_by_number(self, number: str) -> list[Variation]:
         """Variations whose number is exactly ``number`` (``numberExact``)."""
-        walk = PageWalk(
-            lambda page: ep.search_variations(number_exact=number, page=page), lambda v: v.id
-        )
-        return _exact_number(list(self._all(walk)), number)
+        return self._drive(plans.variations_by_number(number))
 
     def find_variations_by_barcode(self, code: str) -> list[Variation]:
         """Variations with a barcode exactly ``code`` (EAN, GTIN ...)."""
-        walk = PageWalk(
-            lambda page: ep.search_variations(
-                barcode=code, relations=("variationBarcodes",), page=page
-            ),
-            lambda v: v.id,
-        )
-        return _exact_barcode(list(self._all(walk)), code)
+        return self._drive(plans.variations_by_barcode(code))
 
     def find_variations_by_sku(
         self, sku: str, *, referrer_id: Decimal | int | None = None
     ) -> list[Variation]:
         """Variations with the market SKU ``sku`` (of market ``referrer_id`` if given)."""
-        walk = PageWalk(
-            lambda page: ep.search_variations(
-                sku=sku, sku_referrer_id=referrer_id, relations=("variationSkus",), page=page
-            ),
-            lambda v: v.id,
-        )
-        return _exact_sku(list(self._all(walk)), sku, referrer_id)
+        return self._drive(plans.variations_by_sku(sku, referrer_id))
 
     # --- shipping ----------------------------------------------------------------------
 
     def package_numbers(self, order_id: int) -> tuple[str, ...]:
         """The tracking numbers registered on an order."""
-        return self._engine.run(ep.package_numbers(order_id))
+        return self.send(ep.package_numbers(order_id))
 
     def shipping_packages(
         self, order_id: int, *, with_items: bool = True
     ) -> tuple[ShippingPackage, ...]:
         """The shipping packages of an order and the items each contains."""
-        return self._engine.run(ep.shipping_packages(order_id, with_items=with_items))
+        return self.send(ep.shipping_packages(order_id, with_items=with_items))
 
     def shipping_profiles(self) -> tuple[ShippingProfile, ...]:
         """Shipping profiles with their parcel service names (cached)."""
-        return self._cached("shipping_profiles", lambda: self._engine.run(ep.shipping_profiles()))
+        return self._drive(plans.shipping_profiles(self._cache))
 
     # --- comments -----------------------------------------------------------------------
 
-    def create_comment(self, comment: NewComment) -> Comment:
+    def create_comment(
+        self, comment: NewComment, *, precondition: Precondition | None = None
+    ) -> Comment:
         """Add a comment (HTML); build plain-text ones with :meth:`NewComment.plain`."""
-        return self._engine.run(ep.create_comment(comment))
+        return self.send(ep.create_comment(comment).guarded(precondition))
 
     def order_comments(self, order_id: int) -> tuple[Comment, ...]:
         """The comments of an order."""
-        return self._engine.run(ep.order_comments(order_id))
+        return self.send(ep.order_comments(order_id))
 
     # --- reference data ------------------------------------------------------------------
 
     def countries(self) -> tuple[Country, ...]:
         """Every country plenty knows (cached)."""
-        return self._cached("countries", lambda: self._engine.run(ep.shipping_countries()))
+        return self._drive(plans.countries(self._cache))
 
     def country_id(self, iso_code: str) -> int:
         """plenty's country id for an ISO 3166 code (``"PL"`` → 23)."""
-        return _country_id(self.countries(), iso_code)
+        return self._drive(_country_id(self._cache, iso_code))
 
     def vat_configurations(self, *, country_id: int | None = None) -> tuple[VatConfiguration, ...]:
         """VAT configurations, of one country if given (all pages, cached)."""
-        every: tuple[VatConfiguration, ...] = self._cached(
-            "vat",
-            lambda: tuple(
-                self._all(
-                    PageWalk(lambda page: ep.list_vat_configurations(page=page), lambda vat: vat.id)
-                )
-            ),
-        )
-        return tuple(v for v in every if country_id is None or v.country_id == country_id)
+        return self._drive(plans.vat_configurations(self._cache, country_id))
 
     def standard_vat_configuration(self, plenty_id: int) -> VatConfiguration:
         """The VAT configuration of a client's standard accounting location."""
-        return self._engine.run(ep.standard_vat_configuration(plenty_id))
+        return self.send(ep.standard_vat_configuration(plenty_id))
 
     def currencies(self) -> tuple[Currency, ...]:
         """The system's currencies with their exchange rates (cached)."""
-        return self._cached("currencies", lambda: self._engine.run(ep.list_currencies()))
+        return self._drive(plans.currencies(self._cache))
 
     def system_currency(self) -> str:
         """The system currency: as configured, else the currency whose rate is 1."""
-        return self._system_currency or _system_currency(self.currencies())
+        return self._drive(_system_currency(self._cache, self._system_currency))
 
     def exchange_rate(self, currency: str) -> Decimal:
         """The current exchange rate of ``currency`` (not cached: rates move daily)."""
-        return self._engine.run(ep.exchange_rate(currency))
+        return self.send(ep.exchange_rate(currency))
 
 
-class AsyncPlentyClient(_PlentyClientBase):
+class AsyncPlentyClient(
+    AsyncSender,
+    _PlentyClientBase[
+        httpx.AsyncClient, httpx.AsyncBaseTransport, Callable[[float], Awaitable[None]]
+    ],
+):
     """Async client for the plentymarkets REST API. See :class:`PlentyClient`."""
-
-    def __init__(
-        self,
-        base_url: str,
-        *,
-        username: str | None = None,
-        password: str | None = None,
-        token_store: TokenStore | None = None,
-        access_token: str | None = None,
-        http_client: httpx.AsyncClient | None = None,
-        transport: httpx.AsyncBaseTransport | None = None,
-        timeout: httpx.Timeout = DEFAULT_TIMEOUT,
-        retry: RetryPolicy = PLENTY_RETRY,
-        on_retry: Callable[[RetryEvent], None] | None = None,
-        strict: bool = False,
-        budget: PlentyBudget | None = None,
-        throttle: bool | PlentyThrottle = True,
-        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
-        monotonic: Callable[[], float] = time.monotonic,
-        clock: Callable[[], datetime] = _utcnow,
-        reference_ttl: float = 3600.0,
-        system_currency: str | None = None,
-    ) -> None:
-        super().__init__(
-            base_url,
-            username=username,
-            password=password,
-            token_store=token_store,
-            access_token=access_token,
-            retry=retry,
-            on_retry=on_retry,
-            strict=strict,
-            budget=budget,
-            throttle=throttle,
-            monotonic=monotonic,
-            clock=clock,
-            reference_ttl=reference_ttl,
-            system_currency=system_currency,
-        )
-        self._owns_http = http_client is None
-        self._http = http_client or httpx.AsyncClient(transport=transport, timeout=timeout)
-        self._engine = AsyncEngine(self._config, self._http, self._auth(), sleep=sleep)
-
-    def _auth(self) -> AsyncAuth:
-        if self._access_token is not None:
-            return StaticTokenAuth(self._access_token)
-        assert self.token_key is not None
-
-        async def renew(stored: Token | None) -> Token:
-            refresh = self._refresh(stored)
-            if refresh is not None and stored is not None:
-                try:
-                    return keep_refresh_token(await self._engine.run(refresh), stored)
-                except APIError as error:
-                    log.info("plenty token refresh failed (%s); logging in again", error)
-            return await self._engine.run(self._login())
-
-        return AsyncTokenAuth(self.token_store, SERVICE, self.token_key, renew, clock=self._clock)
-
-    async def aclose(self) -> None:
-        """Close the HTTP client if this object created it.
-
-        A token renewal still running for a cancelled call finishes first: its
-        answer holds the only copy of the new refresh token.
-        """
-        await settle_renewals(self._engine.auth)
-        if self._owns_http:
-            await self._http.aclose()
-
-    async def __aenter__(self) -> AsyncPlentyClient:
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self.aclose()
-
-    async def _all(self, walk: PageWalk[T]) -> AsyncIterator[T]:
-        while (operation := walk.next_operation()) is not None:
-            for entry in walk.feed(await self._engine.run(operation)):
-                yield entry
-
-    async def _collect(self, walk: PageWalk[T]) -> list[T]:
-        return [entry async for entry in self._all(walk)]
-
-    async def _cached(self, key: str, load: Callable[[], Awaitable[T]]) -> T:
-        hit = self._cache.get(key)
-        return hit if hit is not None else self._cache.put(key, await load())
 
     # --- orders --------------------------------------------------------------
 
-    async def create_order(self, order: NewOrder) -> Order:
-        """Create an order. Never retried; see :meth:`PlentyClient.create_order`."""
-        return await self._engine.run(ep.create_order(order))
+    async def create_order(
+        self, order: NewOrder, *, precondition: Precondition | None = None
+    ) -> Order:
+        """Create an order (``POST /rest/orders``). Never retried.
+
+        After a timeout, reset or 5xx the order may exist:
+        :meth:`find_orders_by_external_id` before creating it again.
+        """
+        return await self.send(ep.create_order(order).guarded(precondition))
 
     async def get_order(
         self, order_id: int, *, relations: Sequence[str] = ep.DEFAULT_ORDER_RELATIONS
     ) -> Order:
-        """An order with addresses, relations and shipping packages."""
-        return await self._engine.run(ep.get_order(order_id, relations=relations))
+        """An order with addresses, relations and shipping packages (``GET /rest/orders/{id}``)."""
+        return await self.send(ep.get_order(order_id, relations=relations))
 
     async def find_orders_by_external_id(self, external_order_id: str) -> list[Order]:
-        """Orders whose property 7 is exactly ``external_order_id``."""
-        found = await self._collect(self._external_id_walk(external_order_id))
-        return ep.exact_external_id(found, external_order_id)
+        """Orders whose property 7 is exactly ``external_order_id`` (``GET /rest/orders``)."""
+        return await self._drive(plans.orders_by_external_id(external_order_id))
 
     def iter_changed_orders(
         self,
@@ -761,108 +573,149 @@ class AsyncPlentyClient(_PlentyClientBase):
         *,
         updated_at_to: datetime | None = None,
         referrer_id: Decimal | int | None = None,
-        status_from: ep.StatusId | None = None,
-        status_to: ep.StatusId | None = None,
+        status_from: StatusId | None = None,
+        status_to: StatusId | None = None,
         order_types: Sequence[int] = (OrderType.SALES_ORDER,),
         relations: Sequence[str] = (),
         page_size: int = ep.MAX_ITEMS_PER_PAGE,
     ) -> AsyncIterator[Order]:
-        """Every order updated in the range; see :meth:`PlentyClient.iter_changed_orders`."""
-        walk = self._orders_walk(
-            updated_at_from=updated_at_from,
-            updated_at_to=updated_at_to,
-            referrer_id=referrer_id,
-            status_from=status_from,
-            status_to=status_to,
-            order_types=order_types,
-            relations=relations,
-            items_per_page=page_size,
-        )
-        return self._all(walk)
+        """Every order updated in the range, page after page (``GET /rest/orders``).
 
-    async def list_orders(self, **filters: Any) -> Page[Order]:
-        """One page of ``GET /rest/orders``."""
-        return await self._engine.run(ep.list_orders(**filters))
+        Sales orders only unless ``order_types`` says otherwise. Remember when
+        the walk started and pass that as ``updated_at_from`` next time: orders
+        updated during the walk may or may not be in it. To stop and resume
+        later, iterate an :class:`~allegro_plenty.plenty.OrderWalk` with
+        :meth:`iterate` and keep its ``cursor``.
+        """
+        return self.iterate(
+            _changed_orders(
+                updated_at_from,
+                updated_at_to,
+                referrer_id,
+                status_from,
+                status_to,
+                order_types,
+                relations,
+                page_size,
+            )
+        )
+
+    async def list_orders(
+        self,
+        filter: OrderFilter = NO_ORDER_FILTER,
+        *,
+        relations: Sequence[str] = (),
+        page: int = 1,
+        items_per_page: int = ep.MAX_ITEMS_PER_PAGE,
+    ) -> Page[Order]:
+        """One page of ``GET /rest/orders`` matching ``filter``."""
+        return await self.send(
+            ep.list_orders(filter, relations=relations, page=page, items_per_page=items_per_page)
+        )
 
     async def delivery_orders(self, order_id: int) -> list[Order]:
         """The delivery orders (type 2) split off a sales order."""
-        walk = self._orders_walk(parent_order_id=order_id, order_types=(OrderType.DELIVERY,))
-        return await self._collect(walk)
+        return await self._drive(plans.delivery_orders(order_id))
 
-    async def update_order_status(self, order_id: int, status: ep.StatusId) -> Order:
-        """Set the status; idempotent, so retried."""
-        return await self._engine.run(ep.update_order_status(order_id, status))
+    async def update_order_status(
+        self, order_id: int, status: StatusId, *, precondition: Precondition | None = None
+    ) -> Order:
+        """Set the status (``5``, ``"5.1"``, ``Decimal("5.1")``); idempotent, so retried."""
+        return await self.send(ep.update_order_status(order_id, status).guarded(precondition))
+
+    async def set_order_address(
+        self,
+        order_id: int,
+        address_id: int,
+        *,
+        type_id: int,
+        precondition: Precondition | None = None,
+    ) -> Order:
+        """Point the order's billing (1) or delivery (2) address at ``address_id``.
+
+        See :meth:`PlentyClient.set_order_address`.
+        """
+        return await self.send(
+            ep.set_order_address(order_id, address_id, type_id=type_id).guarded(precondition)
+        )
 
     async def cancel_order(
-        self, order_id: int, *, status: ep.StatusId = Decimal(8), message: str | None = None
+        self,
+        order_id: int,
+        *,
+        status: StatusId = Decimal(8),
+        message: str | None = None,
+        precondition: Precondition | None = None,
     ) -> None:
-        """Cancel an order."""
-        await self._engine.run(ep.cancel_order(order_id, status=status, message=message))
+        """Cancel an order (``PUT /rest/orders/{id}/cancel``)."""
+        return await self.send(
+            ep.cancel_order(order_id, status=status, message=message).guarded(precondition)
+        )
 
     async def order_status_history(self, order_id: int) -> tuple[StatusHistoryEntry, ...]:
         """The status changes of one order, oldest first."""
-        return await self._engine.run(ep.order_status_history(order_id))
+        return await self.send(ep.order_status_history(order_id))
 
     def iter_status_history(
         self,
         created_at_from: datetime,
         *,
         created_at_to: datetime | None = None,
-        status: ep.StatusId | None = None,
+        status: StatusId | None = None,
         page_size: int = ep.MAX_ITEMS_PER_PAGE,
     ) -> AsyncIterator[StatusHistoryEntry]:
-        """Status changes of every order since ``created_at_from``."""
-        walk = PageWalk(
-            lambda page: ep.list_status_history(
-                created_at_from=created_at_from,
-                created_at_to=created_at_to,
-                status=status,
-                page=page,
-                items_per_page=page_size,
-            ),
-            lambda entry: entry.id,
+        """Status changes of every order since ``created_at_from`` (for polling).
+
+        To resume later, iterate a :class:`~allegro_plenty.plenty.StatusHistoryWalk`
+        with :meth:`iterate` and keep its ``cursor``.
+        """
+        return self.iterate(
+            StatusHistoryWalk(
+                created_at_from, created_at_to=created_at_to, status=status, page_size=page_size
+            )
         )
-        return self._all(walk)
 
     # --- referrers and property types --------------------------------------------
 
     async def list_referrers(self, *, refresh: bool = False) -> tuple[Referrer, ...]:
-        """Every referrer (cached)."""
-        if refresh:
-            self._cache.drop("referrers")
-        return await self._cached("referrers", lambda: self._engine.run(ep.list_referrers()))
+        """Every referrer (cached for ``reference_ttl``)."""
+        return await self._drive(plans.referrers(self._cache, refresh))
 
     async def find_referrers(self, name: str) -> list[Referrer]:
         """Referrers whose back-end or public name is exactly ``name``."""
-        return _referrers_named(await self.list_referrers(), name)
+        return await self._drive(plans.referrers_named(self._cache, name))
 
     async def create_referrer(
-        self, referrer: NewReferrer, *, parent_id: int | None = None
+        self,
+        referrer: NewReferrer,
+        *,
+        parent_id: int | None = None,
+        precondition: Precondition | None = None,
     ) -> Referrer:
-        """Create a referrer; see :meth:`PlentyClient.create_referrer`."""
-        created = await self._engine.run(ep.create_referrer(referrer, parent_id=parent_id))
-        self._cache.drop("referrers")
-        return created
+        """Create a referrer, a sub-referrer of ``parent_id`` if given.
+
+        Re-sent only if plenty provably did not get it; after an ambiguous
+        failure, :meth:`find_referrers` (with ``refresh``) first.
+        """
+        return await self._drive(
+            plans.create_referrer(self._cache, referrer, parent_id, precondition)
+        )
 
     async def order_property_types(self) -> tuple[OrderPropertyTypeInfo, ...]:
-        """The order property types (cached)."""
-        return await self._cached(
-            "property_types", lambda: self._engine.run(ep.order_property_types())
-        )
+        """The order property types with their names and value types (cached)."""
+        return await self._drive(plans.property_types(self._cache))
 
     # --- contacts and addresses -----------------------------------------------------
 
     async def find_contacts_by_external_id(self, external_id: str) -> list[Contact]:
         """Contacts whose ``externalId`` is exactly ``external_id``."""
-        walk = PageWalk(
-            lambda page: ep.list_contacts(external_id=external_id, page=page),
-            lambda contact: contact.id,
-        )
-        return _exact_contacts(await self._collect(walk), external_id)
+        return await self._drive(plans.contacts_by_external_id(external_id))
 
-    async def create_contact(self, contact: NewContact) -> Contact:
+    async def create_contact(
+        self, contact: NewContact, *, precondition: Precondition | None = None
+    ) -> Contact:
         """Create a contact; after an ambiguous failure, find it by external id first."""
-        return await self._engine.run(ep.create_contact(contact))
+        return await self.send(ep.create_contact(contact).guarded(precondition))
 
     async def create_address(
         self,
@@ -871,130 +724,113 @@ class AsyncPlentyClient(_PlentyClientBase):
         *,
         type_id: int,
         is_primary: bool | None = None,
+        precondition: Precondition | None = None,
     ) -> Address:
-        """Add a billing (1) or delivery (2) address to a contact."""
-        return await self._engine.run(
-            ep.create_address(contact_id, address, type_id=type_id, is_primary=is_primary)
+        """Add a billing (1) or delivery (2) address to a contact; plenty reuses duplicates."""
+        return await self.send(
+            ep.create_address(contact_id, address, type_id=type_id, is_primary=is_primary).guarded(
+                precondition
+            )
         )
 
     # --- payments ---------------------------------------------------------------------
 
-    async def create_payment(self, payment: NewPayment) -> Payment:
-        """Create a payment; after an ambiguous failure, look it up first."""
-        return await self._engine.run(ep.create_payment(payment))
+    async def create_payment(
+        self, payment: NewPayment, *, precondition: Precondition | None = None
+    ) -> Payment:
+        """Create a payment; after an ambiguous failure, look it up by transaction id first."""
+        return await self.send(ep.create_payment(payment).guarded(precondition))
 
     async def find_payments_by_transaction_id(self, transaction_id: str) -> list[Payment]:
         """Live payments whose transaction id (property 1) is ``transaction_id``."""
-        found = await self._engine.run(
-            ep.payments_by_property(PaymentPropertyType.TRANSACTION_ID, transaction_id)
-        )
-        return _live_payments(found, PaymentPropertyType.TRANSACTION_ID, transaction_id)
+        return await self._drive(plans.payments_by_transaction_id(transaction_id))
 
     async def order_payments(self, order_id: int) -> tuple[Payment, ...]:
         """The payments linked to an order."""
-        return await self._engine.run(ep.order_payments(order_id))
+        return await self.send(ep.order_payments(order_id))
 
-    async def link_payment_to_order(self, payment_id: int, order_id: int) -> PaymentOrderRelation:
-        """Link a payment to an order."""
-        return await self._engine.run(ep.link_payment_to_order(payment_id, order_id))
+    async def link_payment_to_order(
+        self, payment_id: int, order_id: int, *, precondition: Precondition | None = None
+    ) -> PaymentOrderRelation:
+        """Link a payment to an order (``POST /rest/payment/{id}/order/{orderId}``)."""
+        return await self.send(ep.link_payment_to_order(payment_id, order_id).guarded(precondition))
 
     async def payment_methods(self) -> tuple[PaymentMethod, ...]:
-        """The methods of payment (cached)."""
-        return await self._cached("payment_methods", lambda: self._engine.run(ep.payment_methods()))
+        """The methods of payment and their ``mopId`` (cached)."""
+        return await self._drive(plans.payment_methods(self._cache))
 
     # --- variations -------------------------------------------------------------------
 
     async def find_variations_by_number(self, number: str) -> list[Variation]:
-        """Variations whose number is exactly ``number``."""
-        walk = PageWalk(
-            lambda page: ep.search_variations(number_exact=number, page=page), lambda v: v.id
-        )
-        return _exact_number(await self._collect(walk), number)
+        """Variations whose number is exactly ``number`` (``numberExact``)."""
+        return await self._drive(plans.variations_by_number(number))
 
     async def find_variations_by_barcode(self, code: str) -> list[Variation]:
-        """Variations with a barcode exactly ``code``."""
-        walk = PageWalk(
-            lambda page: ep.search_variations(
-                barcode=code, relations=("variationBarcodes",), page=page
-            ),
-            lambda v: v.id,
-        )
-        return _exact_barcode(await self._collect(walk), code)
+        """Variations with a barcode exactly ``code`` (EAN, GTIN ...)."""
+        return await self._drive(plans.variations_by_barcode(code))
 
     async def find_variations_by_sku(
         self, sku: str, *, referrer_id: Decimal | int | None = None
     ) -> list[Variation]:
-        """Variations with the market SKU ``sku``."""
-        walk = PageWalk(
-            lambda page: ep.search_variations(
-                sku=sku, sku_referrer_id=referrer_id, relations=("variationSkus",), page=page
-            ),
-            lambda v: v.id,
-        )
-        return _exact_sku(await self._collect(walk), sku, referrer_id)
+        """Variations with the market SKU ``sku`` (of market ``referrer_id`` if given)."""
+        return await self._drive(plans.variations_by_sku(sku, referrer_id))
 
     # --- shipping ----------------------------------------------------------------------
 
     async def package_numbers(self, order_id: int) -> tuple[str, ...]:
         """The tracking numbers registered on an order."""
-        return await self._engine.run(ep.package_numbers(order_id))
+        return await self.send(ep.package_numbers(order_id))
 
     async def shipping_packages(
         self, order_id: int, *, with_items: bool = True
     ) -> tuple[ShippingPackage, ...]:
-        """The shipping packages of an order and their items."""
-        return await self._engine.run(ep.shipping_packages(order_id, with_items=with_items))
+        """The shipping packages of an order and the items each contains."""
+        return await self.send(ep.shipping_packages(order_id, with_items=with_items))
 
     async def shipping_profiles(self) -> tuple[ShippingProfile, ...]:
         """Shipping profiles with their parcel service names (cached)."""
-        return await self._cached(
-            "shipping_profiles", lambda: self._engine.run(ep.shipping_profiles())
-        )
+        return await self._drive(plans.shipping_profiles(self._cache))
 
     # --- comments -----------------------------------------------------------------------
 
-    async def create_comment(self, comment: NewComment) -> Comment:
-        """Add a comment (HTML)."""
-        return await self._engine.run(ep.create_comment(comment))
+    async def create_comment(
+        self, comment: NewComment, *, precondition: Precondition | None = None
+    ) -> Comment:
+        """Add a comment (HTML); build plain-text ones with :meth:`NewComment.plain`."""
+        return await self.send(ep.create_comment(comment).guarded(precondition))
 
     async def order_comments(self, order_id: int) -> tuple[Comment, ...]:
         """The comments of an order."""
-        return await self._engine.run(ep.order_comments(order_id))
+        return await self.send(ep.order_comments(order_id))
 
     # --- reference data ------------------------------------------------------------------
 
     async def countries(self) -> tuple[Country, ...]:
         """Every country plenty knows (cached)."""
-        return await self._cached("countries", lambda: self._engine.run(ep.shipping_countries()))
+        return await self._drive(plans.countries(self._cache))
 
     async def country_id(self, iso_code: str) -> int:
-        """plenty's country id for an ISO 3166 code."""
-        return _country_id(await self.countries(), iso_code)
+        """plenty's country id for an ISO 3166 code (``"PL"`` → 23)."""
+        return await self._drive(_country_id(self._cache, iso_code))
 
     async def vat_configurations(
         self, *, country_id: int | None = None
     ) -> tuple[VatConfiguration, ...]:
-        """VAT configurations, of one country if given (cached)."""
-
-        async def load() -> tuple[VatConfiguration, ...]:
-            walk = PageWalk(lambda page: ep.list_vat_configurations(page=page), lambda v: v.id)
-            return tuple(await self._collect(walk))
-
-        every = await self._cached("vat", load)
-        return tuple(v for v in every if country_id is None or v.country_id == country_id)
+        """VAT configurations, of one country if given (all pages, cached)."""
+        return await self._drive(plans.vat_configurations(self._cache, country_id))
 
     async def standard_vat_configuration(self, plenty_id: int) -> VatConfiguration:
         """The VAT configuration of a client's standard accounting location."""
-        return await self._engine.run(ep.standard_vat_configuration(plenty_id))
+        return await self.send(ep.standard_vat_configuration(plenty_id))
 
     async def currencies(self) -> tuple[Currency, ...]:
-        """The system's currencies (cached)."""
-        return await self._cached("currencies", lambda: self._engine.run(ep.list_currencies()))
+        """The system's currencies with their exchange rates (cached)."""
+        return await self._drive(plans.currencies(self._cache))
 
     async def system_currency(self) -> str:
         """The system currency: as configured, else the currency whose rate is 1."""
-        return self._system_currency or _system_currency(await self.currencies())
+        return await self._drive(_system_currency(self._cache, self._system_currency))
 
     async def exchange_rate(self, currency: str) -> Decimal:
-        """The current exchange rate of ``currency`` (not cached)."""
-        return await self._engine.run(ep.exchange_rate(currency))
+        """The current exchange rate of ``currency`` (not cached: rates move daily)."""
+        return await self.send(ep.exchange_rate(currency))

@@ -21,13 +21,15 @@ Retry classes of the writes (the caller re-reads after any ambiguous failure):
   address will be assigned", spec of the route).
 * ``update_order_status``: always. Setting a status the order already has
   changes nothing.
+* ``set_order_address``: always. Pointing the order's billing or delivery
+  relation at the address it already points at changes nothing.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 import attrs
@@ -46,8 +48,11 @@ from .._http.operation import (
     path,
     query,
 )
+from ..errors import InvalidRequestError
+from .filters import NO_ORDER_FILTER, OrderFilter, StatusId, status_id
 from .models import Address as AddressModel
 from .models import (
+    AddressRelation,
     AddressType,
     Comment,
     Contact,
@@ -77,6 +82,8 @@ from .models import (
 __all__ = [
     "DEFAULT_ORDER_RELATIONS",
     "MAX_ITEMS_PER_PAGE",
+    "NO_ORDER_FILTER",
+    "OrderFilter",
     "StatusId",
     "cancel_order",
     "create_address",
@@ -104,6 +111,7 @@ __all__ = [
     "payment_methods",
     "payments_by_property",
     "search_variations",
+    "set_order_address",
     "shipping_countries",
     "shipping_packages",
     "shipping_profiles",
@@ -117,22 +125,6 @@ MAX_ITEMS_PER_PAGE = 250
 
 DEFAULT_ORDER_RELATIONS = ("addresses", "relations", "shippingPackages")
 """Relations ``get_order`` loads besides the defaults (properties, dates, amounts, items)."""
-
-StatusId = Decimal | int | str
-"""An order status id: ``5``, ``"5.1"`` or ``Decimal("5.1")`` (never a binary float)."""
-
-
-def status_id(value: StatusId) -> Decimal:
-    """A status id as an exact decimal; raises ValueError for anything else."""
-    if isinstance(value, bool) or not isinstance(value, Decimal | int | str):
-        raise ValueError(f"a status id is a Decimal, int or str, got {value!r}")
-    try:
-        result = Decimal(value)
-    except InvalidOperation:
-        raise ValueError(f"not a status id: {value!r}") from None
-    if not result.is_finite() or result <= 0:
-        raise ValueError(f"not a status id: {value!r}")
-    return result
 
 
 def _datetime(value: datetime) -> str:
@@ -189,7 +181,8 @@ def find_orders_by_external_id(external_order_id: str, *, page: int = 1) -> Oper
     """
     if not external_order_id:
         raise ValueError("external_order_id must not be empty")
-    op = list_orders(external_order_id=external_order_id, page=page, sort_by="id", sort_order="asc")
+    by_id = OrderFilter(external_order_id=external_order_id, sort_by="id", sort_order="asc")
+    op = list_orders(by_id, page=page)
     return attrs.evolve(op, name="find_orders_by_external_id", parse=_orders_with_properties)
 
 
@@ -232,40 +225,18 @@ def get_order(
 
 
 def list_orders(
+    filter: OrderFilter = NO_ORDER_FILTER,
     *,
-    external_order_id: str | None = None,
-    referrer_id: Decimal | int | None = None,
-    order_types: Sequence[int] = (),
-    contact_id: int | None = None,
-    parent_order_id: int | None = None,
-    status_from: StatusId | None = None,
-    status_to: StatusId | None = None,
-    updated_at_from: datetime | None = None,
-    updated_at_to: datetime | None = None,
-    created_at_from: datetime | None = None,
-    created_at_to: datetime | None = None,
     relations: Sequence[str] = (),
-    sort_by: str | None = None,
-    sort_order: str | None = None,
     page: int = 1,
     items_per_page: int = MAX_ITEMS_PER_PAGE,
 ) -> Operation[Page[Order]]:
     """``GET /rest/orders``: the (deprecated, working) route that declares these filters."""
+    if not isinstance(filter, OrderFilter):
+        raise InvalidRequestError("must be an OrderFilter", field="filter", value=filter)
     params: dict[str, Any] = {
-        "externalOrderId": external_order_id,
-        "referrerId": referrer_id,
-        "orderType": ",".join(str(t) for t in order_types) or None,
-        "contactId": contact_id,
-        "parentOrderId": parent_order_id,
-        "statusFrom": None if status_from is None else status_id(status_from),
-        "statusTo": None if status_to is None else status_id(status_to),
-        "updatedAtFrom": updated_at_from,
-        "updatedAtTo": updated_at_to,
-        "createdAtFrom": created_at_from,
-        "createdAtTo": created_at_to,
+        **filter.params(),
         "with": _with(relations),
-        "sortBy": sort_by,
-        "sortOrder": sort_order,
         **_page_params(page, items_per_page),
     }
     return Operation(
@@ -291,6 +262,32 @@ def update_order_status(order_id: int, status: StatusId) -> Operation[Order]:
         method="PUT",
         path=path("/rest/orders/{id}", id=_positive("order_id", order_id)),
         json=_StatusChange(status_id(status)),
+        parse=parse_model(Order),
+        retry=Retry.ALWAYS,
+    )
+
+
+@attrs.frozen
+class _AddressRelationsChange:
+    address_relations: tuple[AddressRelation, ...]
+
+
+def set_order_address(order_id: int, address_id: int, *, type_id: int) -> Operation[Order]:
+    """``PUT /rest/orders/{orderId}`` with ``{"addressRelations": [{typeId, addressId}]}``.
+
+    Points the order's billing (1) or delivery (2) address at an existing
+    address; the other one stays (an order has one address of each type).
+    Idempotent, so retried. An order is locked once invoiced: check its
+    ``lock_status`` first.
+    """
+    if type_id not in (AddressType.BILLING, AddressType.DELIVERY):
+        raise ValueError(f"type_id must be 1 (billing) or 2 (delivery), got {type_id!r}")
+    relation = AddressRelation(type_id, _positive("address_id", address_id))
+    return Operation(
+        name="set_order_address",
+        method="PUT",
+        path=path("/rest/orders/{id}", id=_positive("order_id", order_id)),
+        json=_AddressRelationsChange((relation,)),
         parse=parse_model(Order),
         retry=Retry.ALWAYS,
     )

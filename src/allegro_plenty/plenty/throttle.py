@@ -29,7 +29,7 @@ import httpx
 
 from .._http.operation import Operation
 from .._http.retry import parse_retry_after
-from ..errors import AllegroPlentyError
+from ..errors import BudgetExhaustedError  # defined there, importable from here
 
 __all__ = [
     "GLOBAL_LONG",
@@ -117,30 +117,6 @@ class RateLimit:
     calls_left: int
     decay: float
     observed_at: datetime
-
-
-class BudgetExhaustedError(AllegroPlentyError):
-    """A call would have to wait longer than :attr:`PlentyBudget.max_wait`.
-
-    Usually the daily limit is down to its reserve; run again after
-    :attr:`wait` seconds.
-
-    Attributes:
-        scope: The limit that is used up (see :class:`RateLimit`).
-        kind: ``"read"`` or ``"write"``.
-        operation: The call that was refused.
-        wait: Seconds until the limit allows the call.
-    """
-
-    def __init__(self, *, scope: str, kind: str, operation: str, wait: float) -> None:
-        super().__init__(
-            f"{operation}: the plentymarkets {scope} {kind} limit allows the next call "
-            f"in {wait:.0f} s, longer than the budget's max_wait"
-        )
-        self.scope = scope
-        self.kind = kind
-        self.operation = operation
-        self.wait = wait
 
 
 @attrs.define

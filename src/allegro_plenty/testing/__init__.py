@@ -16,7 +16,6 @@ pytest. See ``docs/testing.md``.
 """
 
 from ._clock import Clock, FakeClock, SystemClock
-from ._plenty_limits import BASIC, CLASSIC, FLEX, PLUS, PlentyLimiter, PlentyPlan
 from ._server import FakeServer
 from ._transport import (
     AsyncFakeTransport,
@@ -26,10 +25,10 @@ from ._transport import (
     RecordedCall,
     SyncFakeTransport,
 )
-from .allegro_fake import ALL_SCOPES, FakeAllegro, Seller
+from .allegro import ALL_SCOPES, FakeAllegro, Seller
 from .factories import COUNTRIES, checkout_form, ean13, seed_catalogue
 from .faults import Fault, FaultKind, FaultRule, Faults
-from .plenty_fake import FakePlenty
+from .plenty import BASIC, CLASSIC, FLEX, PLUS, FakePlenty, PlentyLimiter, PlentyPlan
 
 __all__ = [
     "ALL_SCOPES",

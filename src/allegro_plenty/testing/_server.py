@@ -70,7 +70,13 @@ class _Handler(BaseHTTPRequestHandler):
                 self._hold()
             self._reset()
             return
-        self.send_response(outcome.status)
+        # send_response() would add the host's Date; a fake that sends its own
+        # (its clock's) must be the only one.
+        self.log_request(outcome.status)
+        self.send_response_only(outcome.status)
+        self.send_header("Server", self.version_string())
+        if outcome.header("date") is None:
+            self.send_header("Date", self.date_time_string())
         for name, value in outcome.headers:
             if name.lower() not in ("content-length", "connection"):
                 self.send_header(name, value)

@@ -25,6 +25,7 @@ import attrs
 import httpx
 
 from ._clock import Clock, SystemClock
+from ._resources import declared_routes
 from .faults import Fault, FaultKind, Faults
 
 if TYPE_CHECKING:
@@ -250,6 +251,8 @@ class Route:
             ``"orderProperty_*"``); anything else is answered with 400.
         body: The allow-list of JSON body keys (see ``Shape``); ``None`` when
             the route takes no JSON body.
+        access: What the fake's admission check needs to know about the route
+            (a scope, "no token needed"); each fake defines its own.
         name: ``"METHOD template"``; what fault rules and call records use.
     """
 
@@ -260,6 +263,7 @@ class Route:
     body: Shape = None
     form: bool = False
     """The route takes a form-encoded body (OAuth) instead of JSON."""
+    access: Any = None
     pattern: re.Pattern[str] = attrs.field(init=False)
     name: str = attrs.field(init=False)
 
@@ -327,8 +331,9 @@ def _plain(data: Any) -> Any:
 class FakeService:
     """The base of :class:`~allegro_plenty.testing.FakeAllegro` and ``FakePlenty``.
 
-    Subclasses register routes and implement the service's conventions
-    (authentication, error format, headers). The base does routing, the
+    Subclasses register routes (usually whole resources, whose handlers
+    declare their routes with :func:`~._resources.route`) and implement the
+    service's conventions (authentication, error format, headers). The base does routing, the
     allow-list checks, fault injection and recording, all under one lock, so a
     fake serves any number of threads (and, through the loopback server,
     processes) consistently.
@@ -378,12 +383,26 @@ class FakeService:
         query: Iterable[str] = (),
         body: Shape = None,
         form: bool = False,
+        access: Any = None,
     ) -> Route:
         """Register an endpoint (literal paths win over templated ones)."""
-        route = Route(method, template, handler, frozenset(query), body, form)
+        route = Route(method, template, handler, frozenset(query), body, form, access)
         self._routes.append(route)
         self._routes.sort(key=lambda r: r.template.count("{"))
         return route
+
+    def add_resource(self, resource: object) -> None:
+        """Register every handler of ``resource`` marked with :func:`~._resources.route`."""
+        for mark, handler in declared_routes(resource):
+            self.add_route(
+                mark.method,
+                mark.template,
+                handler,
+                query=mark.query,
+                body=mark.body,
+                form=mark.form,
+                access=mark.access,
+            )
 
     @property
     def routes(self) -> tuple[Route, ...]:

@@ -13,8 +13,8 @@ from urllib.parse import parse_qsl
 import attrs
 from dateutil.parser import isoparse
 
-from .._convert import format_allegro_datetime
-from ._transport import RecordedCall, Refusal
+from ..._convert import format_allegro_datetime
+from .._transport import RecordedCall, Refusal
 
 MEDIA_TYPE = "application/vnd.allegro.public.v1+json"
 ORDERS_READ = "allegro:api:orders:read"

@@ -11,8 +11,8 @@ from typing import Any
 import attrs
 from dateutil.parser import isoparse
 
-from .._convert import format_plenty_datetime
-from ._transport import Refusal
+from ..._convert import format_plenty_datetime
+from .._transport import Refusal
 
 CENT = Decimal("0.01")
 
