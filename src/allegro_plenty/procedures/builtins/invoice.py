@@ -150,39 +150,38 @@ class InvoiceProcedure(EventProcedureHandler):
     ) -> Plan[ActionOutcome]:
         correction = document.type == CORRECTION_TYPE
         number = document.label
-        form: CheckoutForm = yield from call(context.allegro, "get_checkout_form", order.form_id)
-        if not run.data.get("invoice_id"):  # not yet on Allegro: may it go there at all?
+        form_id = order.form_id
+        if not run.data.get("invoice_id"):  # not on Allegro yet: may it go there at all?
+            form: CheckoutForm = yield from call(context.allegro, "get_checkout_form", form_id)
             reason = self._refusal(context, form)
             if reason is not None:
                 return Skipped(reason)
-        pdf: bytes = yield from call(context.plenty, "download_document", document.id)
-        # The client's own check (a PDF of at most 3 MB), before any metadata exists.
-        allegro_endpoints.upload_invoice_file(form.id, "-", pdf)
-        listing: OrderInvoices = yield from call(context.allegro, "list_invoices", form.id)
+        listing: OrderInvoices = yield from call(context.allegro, "list_invoices", form_id)
         invoice_id = self._known_invoice(run.data, listing, number)
-        if invoice_id is None:
-            added = yield from self._add(context, form, number, correction, run)
-            if not isinstance(added, str):
-                return added
-            invoice_id = added
-            listing = OrderInvoices()
-        data: dict[str, JSON] = {**run.data, "number": number, "invoice_id": invoice_id}
-        if run.data != data:
-            yield from run.save(data)  # stored before the file is sent
-        invoice = listing.by_id(invoice_id)
+        invoice = listing.by_id(invoice_id) if invoice_id is not None else None
         if invoice is None or not invoice.uploaded:
-            yield from run.guard()
+            pdf: bytes = yield from call(context.plenty, "download_document", document.id)
+            # The client's own check (a PDF of at most 3 MB), before any metadata exists.
+            allegro_endpoints.upload_invoice_file(form_id, "-", pdf)
+            if invoice_id is None:
+                added = yield from self._add(context, form_id, number, correction, run)
+                if not isinstance(added, str):
+                    return added
+                invoice_id = added
+            yield from run.save({**run.data, "number": number, "invoice_id": invoice_id})
+            # The id is in the ledger: whatever happens to the file, no second metadata.
             try:
-                yield from call(context.allegro, "upload_invoice_file", form.id, invoice_id, pdf)
+                yield from call(context.allegro, "upload_invoice_file", form_id, invoice_id, pdf)
             except ConflictError:
                 pass  # the file is there: an earlier upload's answer was lost
             except APIStatusError as refused:
                 if refused.status_code not in _FILE_REFUSALS:
                     raise  # not known whether it arrived: the next attempt reads Allegro first
                 raise allegro_refusal(self.key, refused) from refused
-            listing = yield from call(context.allegro, "list_invoices", form.id)
+            listing = yield from call(context.allegro, "list_invoices", form_id)
             invoice = listing.by_id(invoice_id)
-        return (yield from self._scanned(context, form, run, invoice_id, invoice, number))
+        assert invoice_id is not None  # found on Allegro, stored, or just added
+        return (yield from self._scanned(form_id, run, invoice_id, invoice, number))
 
     def _known_invoice(
         self, data: dict[str, Any], listing: OrderInvoices, number: str
@@ -199,7 +198,7 @@ class InvoiceProcedure(EventProcedureHandler):
     def _add(
         self,
         context: ProcedureContext,
-        form: CheckoutForm,
+        form_id: str,
         number: str,
         correction: bool,
         run: ExecutionRun,
@@ -209,9 +208,9 @@ class InvoiceProcedure(EventProcedureHandler):
         # Before sending: a later attempt knows the metadata may exist and looks it up.
         yield from run.save({**run.data, "number": number, "metadata_sent": True})
         try:
-            invoice_id: str = yield from call(context.allegro, "add_invoice", form.id, body)
+            invoice_id: str = yield from call(context.allegro, "add_invoice", form_id, body)
         except ConflictError as conflict:  # the order has its seller invoice
-            listing: OrderInvoices = yield from call(context.allegro, "list_invoices", form.id)
+            listing: OrderInvoices = yield from call(context.allegro, "list_invoices", form_id)
             adopted = self._known_invoice(run.data, listing, number)
             if adopted is not None:
                 return adopted
@@ -220,7 +219,7 @@ class InvoiceProcedure(EventProcedureHandler):
                     f"allegro takes no further invoice on this order ({conflict.status_code})"
                 )
             numbers = [i.invoice_number for i in listing.invoices]
-            raise InvoiceConflictError(form.id, number, numbers) from conflict
+            raise InvoiceConflictError(form_id, number, numbers) from conflict
         except UnprocessableEntityError as refused:
             if _scanning(refused):
                 return Waiting("allegro is still scanning an earlier invoice file")
@@ -231,8 +230,7 @@ class InvoiceProcedure(EventProcedureHandler):
 
     def _scanned(
         self,
-        context: ProcedureContext,
-        form: CheckoutForm,
+        form_id: str,
         run: ExecutionRun,
         invoice_id: str,
         invoice: OrderInvoice | None,
@@ -251,7 +249,7 @@ class InvoiceProcedure(EventProcedureHandler):
             rejected = [*(run.data.get("rejected_ids") or ()), invoice_id]  # type: ignore[misc]
             data = {**data, "invoice_id": None, "rejected_ids": rejected}
             yield from run.save(data)  # a release starts over with new metadata
-            raise InvoiceFileRejectedError(form.id, invoice_id, number)
+            raise InvoiceFileRejectedError(form_id, invoice_id, number)
         shown = status.value if status is not None else "not reported"
         return Waiting(f"invoice {number} uploaded ({invoice_id}); scan {shown}", data=data)
 
