@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Iterator
 
+import httpx
 import pytest
 
 from allegro_plenty.allegro.endpoints import INVOICE_FILE_LIMIT, add_invoice, upload_invoice_file
@@ -19,8 +20,9 @@ from allegro_plenty.errors import (
 from allegro_plenty.testing import FakeAllegro, FakeClock, Fault
 from allegro_plenty.testing.factories import checkout_form
 
-from .fakes_support import Checked, allegro_client, async_allegro_client
+from .fakes_support import ALLEGRO_HOST, Checked, allegro_client, async_allegro_client
 from .procedures_support import request_violations
+from .specs import ALLEGRO_SPEC, request_errors, require
 
 PDF = b"%PDF-1.7\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 POST = "POST /order/checkout-forms/{id}/invoices"
@@ -130,3 +132,17 @@ def test_a_rejected_file_and_bad_files(fake: FakeAllegro, fake_clock: FakeClock)
         upload_invoice_file(form_id, invoice_id, b"%PDF-" + b"0" * INVOICE_FILE_LIMIT)
     with pytest.raises(InvalidRequestError, match="file name"):
         add_invoice(form_id, NewInvoice(NewInvoiceFile(" ")))
+
+
+def test_the_spec_check_of_the_pdf_upload_is_live() -> None:
+    """The request check would catch an upload that is not ``application/pdf``."""
+    require(ALLEGRO_SPEC)
+    operation = upload_invoice_file("f-1", "i-1", PDF)
+    url = f"{ALLEGRO_HOST}/order/checkout-forms/f-1/invoices/i-1/file"
+    headers = {"Authorization": "Bearer t", **operation.headers}
+    good = httpx.Request("PUT", url, headers=headers, content=operation.content)
+    assert request_errors("allegro", good) == []
+    wrong = httpx.Request(
+        "PUT", url, headers={**headers, "Content-Type": "application/json"}, content=b"{}"
+    )
+    assert request_errors("allegro", wrong) != []

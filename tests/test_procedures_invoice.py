@@ -360,3 +360,15 @@ def test_the_invoice_is_generated_in_plentymarkets_once_when_configured(world: W
     (invoice,) = world.allegro.invoices(imported.form_id)
     (document,) = world.plenty.documents(imported.order_id)
     assert invoice["invoiceNumber"] == document["numberWithPrefix"]
+
+
+def test_a_document_plentymarkets_does_not_have_ends_skipped_not_due_forever(
+    world: World,
+) -> None:
+    imported, _ = _invoiced(world)
+    runner = world.runner("sync")
+    (result,) = runner.dispatch(INVOICE_KEY, imported.order_id, "99999").results
+    assert result.status is ExecutionStatus.SKIPPED
+    assert result.reason == "plentymarkets has no invoice or correction document 99999"
+    assert world.allegro_writes() == []
+    assert _later(world, runner).outcomes == ()

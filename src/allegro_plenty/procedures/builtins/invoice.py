@@ -87,7 +87,8 @@ class InvoiceProcedure(EventProcedureHandler):
         """One execution per invoice or correction document of the sales order."""
         results: list[ExecutionResult] = []
         documents = yield from self._documents(context, order)
-        if not documents and context.config.generate_invoices and order.wants(GENERATE):
+        asked = context.config.generate_invoices and not documents and order.subject is None
+        if asked or order.subject == GENERATE:
 
             def generate(run: ExecutionRun) -> Plan[ActionOutcome]:
                 return (yield from self._generate(context, order, run))
@@ -95,10 +96,24 @@ class InvoiceProcedure(EventProcedureHandler):
             results.append((yield from context.once(order, GENERATE, generate)))
             documents = yield from self._documents(context, order)
         wanted = [d for d in documents if order.wants(str(d.id))]
-        if not wanted:
-            subject = order.subject or "invoice"
-            return (*results, ExecutionResult(subject, ExecutionStatus.NOT_YET, NO_INVOICE_YET))
+        if order.subject not in (None, GENERATE) and not wanted:
+            # An execution of a document plentymarkets no longer has: end it.
+            gone = f"plentymarkets has no invoice or correction document {order.subject}"
+
+            def vanished(run: ExecutionRun) -> Plan[ActionOutcome]:
+                yield from ()  # a plan that calls nothing
+                return Skipped(gone)
+
+            ended = yield from context.once(order, order.subject, vanished)
+            return (ended,)
+        if not documents:
+            return (*results, ExecutionResult("invoice", ExecutionStatus.NOT_YET, NO_INVOICE_YET))
         for document in wanted:
+            if document.status not in (None, "done"):  # plentymarkets is still making it
+                results.append(
+                    ExecutionResult(str(document.id), ExecutionStatus.NOT_YET, "document not ready")
+                )
+                continue
 
             def upload(run: ExecutionRun, document: Document = document) -> Plan[ActionOutcome]:
                 return (yield from self._upload(context, order, document, run))
@@ -109,7 +124,7 @@ class InvoiceProcedure(EventProcedureHandler):
     # --- plentymarkets ------------------------------------------------------------------------
 
     def _documents(self, context: ProcedureContext, order: ProcedureOrder) -> Plan[list[Document]]:
-        """The sales order's finished invoices, then its correction documents."""
+        """The sales order's invoices, then its correction documents."""
         types = [DocumentType.INVOICE]
         if context.config.invoice_corrections:
             types.append(DocumentType.CORRECTION)
@@ -118,9 +133,7 @@ class InvoiceProcedure(EventProcedureHandler):
             documents: Sequence[Document] = yield from call(
                 context.plenty, "order_documents", order.order_id, kind
             )
-            found += sorted(
-                (d for d in documents if d.status in (None, "done")), key=lambda d: d.id
-            )
+            found += sorted(documents, key=lambda d: d.id)
         return found
 
     def _generate(
