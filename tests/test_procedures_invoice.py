@@ -10,6 +10,7 @@ import httpx
 import pytest
 
 from allegro_plenty.errors import (
+    InvalidRequestError,
     InvoiceConflictError,
     InvoiceFileRejectedError,
     OneFulfillmentError,
@@ -372,3 +373,11 @@ def test_a_document_plentymarkets_does_not_have_ends_skipped_not_due_forever(
     assert result.reason == "plentymarkets has no invoice or correction document 99999"
     assert world.allegro_writes() == []
     assert _later(world, runner).outcomes == ()
+
+
+def test_a_document_that_is_no_pdf_waits_for_a_person_before_any_metadata(world: World) -> None:
+    imported, _ = _invoiced(world, pdf=b"<html>not a pdf</html>")
+    (result,) = world.runner("sync").dispatch(INVOICE_KEY, imported.order_id).results
+    assert result.status is ExecutionStatus.QUARANTINED
+    assert isinstance(result.error, InvalidRequestError)
+    assert world.allegro_writes() == []
