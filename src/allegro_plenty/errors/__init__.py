@@ -74,6 +74,8 @@ from ._ledger import (
 from ._procedures import (
     AllegroRefusedError,
     CarrierNotMappedError,
+    InvoiceConflictError,
+    InvoiceFileRejectedError,
     LineItemsUnclearError,
     NotFromAllegroError,
     NotRefundableError,
@@ -107,6 +109,8 @@ __all__ = [
     "ForeignOrderExists",
     "InternalServerError",
     "InvalidRequestError",
+    "InvoiceConflictError",
+    "InvoiceFileRejectedError",
     "LedgerBusyError",
     "LedgerError",
     "LedgerInputError",
