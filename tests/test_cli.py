@@ -287,6 +287,18 @@ def test_import_with_plenty_unreachable_exits_4(cli: Cli) -> None:
     assert cli.plenty.order_ids() == []
 
 
+def test_import_with_the_plenty_budget_exhausted_exits_4(tmp_path: Path) -> None:
+    for cli in make_cli(tmp_path, FakePlenty()):  # a plan with daily limits
+        text = cli.config.read_text(encoding="utf-8")
+        budget = "[plenty]\nbudget = { long_period_reserve = 0.9999, max_wait = 0 }\n"
+        cli.config.write_text(text.replace("[plenty]\n", budget), encoding="utf-8")
+        cli.connect()
+        demo.seed_orders(cli.allegro, cli.plenty)
+        assert cli("import", "--once", "--all") == 4
+        assert "BudgetExhaustedError" in cli.out
+        assert cli.plenty.order_ids() == []
+
+
 def test_exit_codes_of_results_and_errors() -> None:
     budget = BudgetExhaustedError(scope="global", kind="long", operation="create_order", wait=900)
     stopped = ImportResult(stops=[ImportStop(None, "BudgetExhaustedError", str(budget))])

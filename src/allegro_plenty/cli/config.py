@@ -14,6 +14,7 @@ The file (``--config``, else ``$ALLEGRO_PLENTY_CONFIG``)::
     [plenty]
     url = "https://your-shop.plentymarkets-cloud01.com"
     username = "rest-api-user"      # password: $ALLEGRO_PLENTY_PLENTY_PASSWORD
+    budget = { share = 0.5, long_period_reserve = 0.2 }   # PlentyBudget
 
     [storage]
     tokens = "/var/lib/allegro-plenty/tokens.json"
@@ -53,6 +54,7 @@ from ..allegro import PRODUCTION, SANDBOX, AllegroApp, AllegroEnvironment
 from ..errors import ConfigurationError
 from ..importer import ImportSettings
 from ..mapping import MappingConfig
+from ..plenty import PlentyBudget
 from ..procedures import CarrierMap, ProcedureConfig, RefundReasonMap, UnmappedCarrier
 
 __all__ = ["ENVIRONMENT", "SECRETS", "CliConfig", "load_config"]
@@ -93,7 +95,7 @@ _OVERRIDES = {
 
 _KEYS = {
     "allegro": frozenset({"client_id", "environment", "api_url", "oauth_url"}),
-    "plenty": frozenset({"url", "username"}),
+    "plenty": frozenset({"url", "username", "budget"}),
     "storage": frozenset({"tokens", "ledger"}),
 }
 
@@ -123,6 +125,7 @@ class CliConfig:
         plenty_url: The plentymarkets system URL.
         plenty_username: The plentymarkets REST user.
         plenty_password: Its password (from the environment; never shown in ``repr``).
+        plenty_budget: This integration's share of the shop's plentymarkets limits.
         tokens: The JSON token file.
         ledger: The SQLite ledger file.
         accounts: The Allegro accounts to import from.
@@ -137,6 +140,7 @@ class CliConfig:
     plenty_url: str | None = None
     plenty_username: str | None = None
     plenty_password: str | None = attrs.field(default=None, repr=False)
+    plenty_budget: PlentyBudget | None = None
     tokens: Path | None = None
     ledger: Path | None = None
     accounts: tuple[AllegroAccount, ...] = ()
@@ -337,6 +341,11 @@ def load_config(path: str | os.PathLike[str] | None, environ: Mapping[str, str])
         plenty_url=_url(plenty["url"], "[plenty] url") if plenty.get("url") else None,
         plenty_username=plenty.get("username"),
         plenty_password=environ.get("ALLEGRO_PLENTY_PLENTY_PASSWORD") or None,
+        plenty_budget=(
+            _structure(plenty["budget"], PlentyBudget, "[plenty] budget")
+            if "budget" in plenty
+            else None
+        ),
         tokens=Path(storage["tokens"]) if storage.get("tokens") else None,
         ledger=Path(storage["ledger"]) if storage.get("ledger") else None,
         accounts=_accounts(data, environ),

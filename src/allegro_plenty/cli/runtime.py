@@ -79,6 +79,7 @@ class Session(contextlib.ExitStack):
             username=self.config.plenty_username,
             password=self.config.plenty_password,
             token_store=self.tokens,
+            budget=self.config.plenty_budget,
         )
         return self.enter_context(client)
 
