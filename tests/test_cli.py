@@ -405,7 +405,7 @@ def test_status_ledger_list_release_and_resolve(cli: Cli) -> None:
     assert cli("status", "--json") == 0
     (row,) = cli.json()
     assert row["account"] == cli.seller
-    assert (row["quarantined"], row["failed"]) == (1, 0)
+    assert (row["quarantined"], row["failed"], row["executions_quarantined"]) == (1, 0, 0)
     assert row["last_run"] is not None
     assert row["cursor_age"] == "0m"
     assert row["token_expires"] is not None

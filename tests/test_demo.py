@@ -90,7 +90,8 @@ def test_the_progress_bar_draws_only_on_a_terminal() -> None:
     for stream in (terminal, pipe):
         bar = ProgressBar(4, "importing", stream=stream, width=8)
         bar.advance(note="created")
-        bar.advance(3)
+        bar.advance(1)
+        bar.finish("done")
         bar.close()
     assert "\rimporting [##......] 1/4 created" in terminal.getvalue()
     assert "[########] 4/4" in terminal.getvalue()

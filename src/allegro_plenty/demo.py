@@ -199,6 +199,8 @@ def run_demo(folder: Path, *, progress: ProgressBar | None = None) -> DemoRun:
                 if progress is not None:
                     progress.advance(note=f"procedures: {labels[entry.checkout_form_id]}")
             second = importer.run()
+            if progress is not None:
+                progress.finish("imported again")
             ledger.close()
     return DemoRun(labels, first, tuple(outcomes), second)
 
@@ -231,7 +233,7 @@ def _live(write: bool, environ: Mapping[str, str], as_json: bool) -> int:
 
     runtime = Runtime(environ=environ)
     try:
-        result = import_once(load_config(None, environ), None, dry_run=not write, runtime=runtime)
+        result = import_once(load_config(None, environ), None, dry_run=not write)
     except AllegroPlentyError as error:
         from .cli.main import exit_code_for
 
@@ -265,7 +267,9 @@ def main(argv: Sequence[str] | None = None, *, environ: Mapping[str, str] | None
         return _live(options.write, os.environ if environ is None else environ, options.json)
     # The summary says what was quarantined and why; the library's log would say it twice.
     logging.getLogger("allegro_plenty").setLevel(logging.ERROR)
-    progress = ProgressBar(len(SCENARIOS) * 2, "importing", stream=sys.stderr)
+    # Steps: each order of the first import, the procedures of each created one, the
+    # second import (finish() fills the bar whatever the count turned out to be).
+    progress = ProgressBar(len(SCENARIOS) * 2 + 1, "demo", stream=sys.stderr)
     with tempfile.TemporaryDirectory(prefix="allegro-plenty-demo-") as folder:
         run = run_demo(Path(folder), progress=progress)
     progress.close()

@@ -31,7 +31,8 @@ def _age(epoch: float | None, now: float) -> str | None:
 
 
 def status(options: argparse.Namespace, config: CliConfig, runtime: Runtime) -> int:
-    """Per account: the last run, the cursor's age, the token's expiry, failed and quarantined."""
+    """Per account: the last run, the cursor's age, the token's expiry, failed and quarantined
+    forms, and procedure executions waiting for a person."""
     config.require("accounts")
     now = time.time()
     rows: list[dict[str, Any]] = []
@@ -43,6 +44,7 @@ def status(options: argparse.Namespace, config: CliConfig, runtime: Runtime) -> 
             runs = [t for t in (saved, ledger.last_sweep(account.key)) if t is not None]
             token = tokens.load("allegro", account.token_key)
             failures = ledger.failures(account.key)
+            executions = ledger.executions(account.key, quarantined=True)
             rows.append(
                 {
                     "account": account.key,
@@ -52,12 +54,21 @@ def status(options: argparse.Namespace, config: CliConfig, runtime: Runtime) -> 
                     "refreshable": token is not None and token.refresh_token is not None,
                     "quarantined": sum(1 for f in failures if f.quarantined),
                     "failed": sum(1 for f in failures if not f.quarantined),
+                    "executions_quarantined": len(executions),
                 }
             )
     if options.json:
         runtime.say(json.dumps(rows, indent=2))
     else:
-        headers = ["account", "last run", "cursor age", "token expires", "quarantined", "failed"]
+        headers = [
+            "account",
+            "last run",
+            "cursor age",
+            "token expires",
+            "quarantined",
+            "failed",
+            "procedures on hold",
+        ]
         cells = [
             (
                 r["account"],
@@ -66,6 +77,7 @@ def status(options: argparse.Namespace, config: CliConfig, runtime: Runtime) -> 
                 r["token_expires"] or "not connected",
                 r["quarantined"],
                 r["failed"],
+                r["executions_quarantined"],
             )
             for r in rows
         ]

@@ -53,6 +53,10 @@ class ProgressBar:
             self.stream.write(f"\r{self.label} [{bar}] {self.done}/{self.total} {note:<30.30}")
             self.stream.flush()
 
+    def finish(self, note: str = "") -> None:
+        """Fill the bar: the work is done, however many steps it took."""
+        self.advance(self.total - self.done, note)
+
     def close(self) -> None:
         """End the line the bar was drawn on."""
         if self.enabled:

@@ -23,9 +23,7 @@ def import_exit_code(result: ImportResult) -> int:
     return FAILED if result.of(EntryKind.FAILED) or result.of(EntryKind.QUARANTINED) else OK
 
 
-def import_once(
-    config: CliConfig, account: str | None, *, dry_run: bool, runtime: Runtime
-) -> ImportResult:
+def import_once(config: CliConfig, account: str | None, *, dry_run: bool) -> ImportResult:
     """One importer run over ``account`` (or every configured one); the demo's ``--live``
     goes through here too."""
     with Session(config) as session:
@@ -54,9 +52,8 @@ def print_import(result: ImportResult, runtime: Runtime) -> None:
 
 def import_command(options: argparse.Namespace, config: CliConfig, runtime: Runtime) -> int:
     """``import --once``."""
-    result = import_once(
-        config, None if options.all else options.account, dry_run=options.dry_run, runtime=runtime
-    )
+    account = None if options.all else options.account
+    result = import_once(config, account, dry_run=options.dry_run)
     if options.json:
         runtime.say(json.dumps(result.to_json(), indent=2))
     else:
