@@ -15,6 +15,18 @@ __all__ = ["import_exit_code", "import_once", "poll_exit_code", "poll_once", "pr
 
 OK, FAILED, USAGE, RECONNECT, UNREACHABLE = 0, 1, 2, 3, 4
 
+RUN_SETTINGS = (
+    "accounts",
+    "client_id",
+    "client_secret",
+    "plenty_url",
+    "plenty_username",
+    "plenty_password",
+    "tokens",
+    "ledger",
+)
+"""What an import or a poll needs; every one missing is named at once."""
+
 
 def import_exit_code(result: ImportResult) -> int:
     """4 the run stopped, 3 an account stopped, 1 a form failed or was quarantined, else 0."""
@@ -26,6 +38,7 @@ def import_exit_code(result: ImportResult) -> int:
 def import_once(config: CliConfig, account: str | None, *, dry_run: bool) -> ImportResult:
     """One importer run over ``account`` (or every configured one); the demo's ``--live``
     goes through here too."""
+    config.require(*RUN_SETTINGS)
     with Session(config) as session:
         pairs = session.accounts(account)
         importer = OrderImporter(
@@ -81,6 +94,7 @@ def poll_exit_code(report: ProcedureReport) -> int:
 
 def procedures_poll(options: argparse.Namespace, config: CliConfig, runtime: Runtime) -> int:
     """``procedures poll --once``."""
+    config.require(*RUN_SETTINGS)
     with Session(config) as session:
         pairs = session.accounts(options.account)
         runner = ProcedureRunner(
