@@ -18,6 +18,7 @@ from ..errors import (
     NotInLedgerError,
     OAuthError,
     RateLimitError,
+    SecretTooShortError,
     TokenStorageError,
     TooManySessionsError,
 )
@@ -176,7 +177,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def exit_code_for(error: BaseException) -> int:
     """The exit code of an error a command raised."""
-    if isinstance(error, ConfigurationError | LedgerInputError | NotInLedgerError):
+    if isinstance(
+        error, ConfigurationError | LedgerInputError | NotInLedgerError | SecretTooShortError
+    ):
         return USAGE
     if isinstance(error, NotConnectedError | DeviceFlowError):
         return RECONNECT
