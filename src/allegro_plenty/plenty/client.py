@@ -28,7 +28,7 @@ from .._client import (
     SyncSender,
     TransportT,
 )
-from .._convert import Style, make_converter
+from .._convert import Style, shared_converter
 from .._http.operation import Precondition
 from .._http.redact import require_scrubbable
 from .._http.retry import RetryEvent, RetryPolicy
@@ -162,7 +162,7 @@ class _PlentyClientBase(Connection[HttpT, TransportT, SleepT], Generic[HttpT, Tr
         config = settings.engine_config(
             PlentyService(self.throttle, secrets=(password,) if password else ()),
             self.base_url,
-            make_converter(strict=strict, style=Style.PLENTY),
+            shared_converter(strict=strict, style=Style.PLENTY),
             {"Accept": "application/json"},
         )
         self._connect(config, settings, http_client=http_client, transport=transport, sleep=sleep)
