@@ -64,7 +64,6 @@ __all__ = [
     "make_converter",
     "parse_model",
     "plain_decimal",
-    "shared_converter",
 ]
 
 T = TypeVar("T")
@@ -73,7 +72,7 @@ _camel = camel  # the name allegro/_request_checks.py imports
 
 
 def make_converter(*, strict: bool = False, style: Style = Style.ALLEGRO) -> cattrs.Converter:
-    """Build a converter (:func:`shared_converter` is the one the clients use).
+    """Build a converter.
 
     Args:
         strict: Reject unknown keys and unknown enum values (for tests).
@@ -88,18 +87,6 @@ def make_converter(*, strict: bool = False, style: Style = Style.ALLEGRO) -> cat
     return converter
 
 
-@cache
-def shared_converter(*, strict: bool = False, style: Style = Style.ALLEGRO) -> cattrs.Converter:
-    """The converter for ``strict`` and ``style``, built once per process; register no
-    hooks on it.
-
-    Every client shares it: it holds nothing but the hooks it compiles at a model's
-    first use, and compiling those for a checkout form takes long enough to hold an
-    event loop, so it is done once, not once per client.
-    """
-    return make_converter(strict=strict, style=style)
-
-
 def _register_common(conv: cattrs.Converter, *, strict: bool, style: Style) -> None:
     register_scalars(conv, strict=strict, style=style)
     conv.register_unstructure_hook_factory(attrs.has, partial(_unstructure_hook, conv))
@@ -111,6 +98,11 @@ def _unstructure_hook(conv: cattrs.Converter, cls: type) -> Any:
 
 
 # --- the public parser -----------------------------------------------------------------
+
+
+@cache
+def _shared_converter(strict: bool) -> cattrs.Converter:
+    return make_converter(strict=strict)
 
 
 def parse_model(model: type[T], data: Any, *, strict: bool = False) -> T:
@@ -137,7 +129,7 @@ def parse_model(model: type[T], data: Any, *, strict: bool = False) -> T:
         except ValueError as exc:
             raise ModelValidationError(_name(model), f"not JSON: {reason(exc)}") from None
     try:
-        structured: T = shared_converter(strict=strict).structure(data, model)
+        structured: T = _shared_converter(strict).structure(data, model)
     except Exception as exc:
         reason_, path = describe(exc)
         raise ModelValidationError(_name(model), reason_, field_path=path) from None

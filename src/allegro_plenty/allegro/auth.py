@@ -35,7 +35,7 @@ from .._client import (
     run,
     sleep,
 )
-from .._convert import shared_converter
+from .._convert import make_converter
 from .._http.auth import bounded_seconds, token_expiry, token_json
 from .._http.operation import BodyMismatch, Operation, Retry
 from .._http.redact import require_scrubbable
@@ -370,7 +370,7 @@ class _OAuthBase(Connection[HttpT, TransportT, SleepT], Generic[HttpT, Transport
         self.clock = clock
         self.monotonic = monotonic
         settings = HttpSettings(retry or ALLEGRO_RETRY, timeout=timeout, on_retry=on_retry)
-        config = settings.engine_config(AllegroService(), environment.oauth_url, shared_converter())
+        config = settings.engine_config(AllegroService(), environment.oauth_url, make_converter())
         self._connect(config, settings, http_client=http_client, transport=transport, sleep=sleep)
 
     def __repr__(self) -> str:

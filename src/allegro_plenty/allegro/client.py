@@ -28,7 +28,7 @@ from .._client import (
     TransportT,
     run,
 )
-from .._convert import shared_converter
+from .._convert import make_converter
 from .._http.redact import require_scrubbable
 from .._http.retry import RetryEvent, RetryPolicy
 from .._plan import Plan
@@ -123,7 +123,7 @@ class _AllegroClientBase(Connection[HttpT, TransportT, SleepT], Generic[HttpT, T
         config = settings.engine_config(
             self._service,
             self.environment.api_url,
-            shared_converter(strict=strict),
+            make_converter(strict=strict),
             {"Accept": MEDIA_TYPE},
         )
         self._connect(config, settings, http_client=http_client, transport=transport, sleep=sleep)

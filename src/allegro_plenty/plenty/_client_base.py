@@ -13,7 +13,7 @@ import httpx
 
 from .._cache import TtlCache
 from .._client import DEFAULT_TIMEOUT, Connection, HttpSettings, HttpT, SleepT, TransportT
-from .._convert import Style, shared_converter
+from .._convert import Style, make_converter
 from .._http.redact import require_scrubbable
 from .._http.retry import RetryEvent, RetryPolicy
 from .._plan import Plan
@@ -111,7 +111,7 @@ class _PlentyClientBase(Connection[HttpT, TransportT, SleepT], Generic[HttpT, Tr
         config = settings.engine_config(
             PlentyService(self.throttle, secrets=(password,) if password else ()),
             self.base_url,
-            shared_converter(strict=strict, style=Style.PLENTY),
+            make_converter(strict=strict, style=Style.PLENTY),
             {"Accept": "application/json"},
         )
         self._connect(config, settings, http_client=http_client, transport=transport, sleep=sleep)
