@@ -13,7 +13,7 @@ from ..plenty.models import (
     OrderItemType,
     OrderPropertyType,
 )
-from ._base import ITEM_NAME, MapperBase, quantity
+from ._base import ITEM_NAME, MAX_QUANTITY, MapperBase, quantity
 from .config import UnknownVariationPolicy
 from .context import MappingRun
 from .drafts import WarningCode
@@ -116,7 +116,9 @@ class ItemSteps(MapperBase):
     ) -> NewOrderItem:
         """One line item: gross unit price from ``price`` (not ``originalPrice``)."""
         path, price_path, name_path = _line_paths(index)
-        count = quantity(run, line.quantity, path)
+        count = line.quantity
+        if type(count) is not int or not 0 < count <= MAX_QUANTITY:  # checked inline: hot
+            count = quantity(run, count, path)
         price = run.money(line.price, price_path)
         variation = self.variation_id(run, line)
         if variation is None:
