@@ -29,7 +29,7 @@ Retry classes of the writes (the caller re-reads after any ambiguous failure):
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -38,19 +38,29 @@ import attrs
 import cattrs
 import httpx
 
-from .._convert import format_plenty_datetime
 from .._http.operation import (
     BodyMismatch,
     Operation,
-    QueryValue,
     Retry,
     no_content,
     parse_json,
     parse_model,
     path,
-    query,
 )
 from ..errors import InvalidRequestError
+from ._document_endpoints import (
+    download_document,
+    generate_invoice,
+    list_documents,
+    order_documents,
+)
+from ._endpoint_params import (
+    MAX_ITEMS_PER_PAGE,
+    page_params,
+    positive_id,
+    query_params,
+    with_relations,
+)
 from .filters import NO_ORDER_FILTER, OrderFilter, StatusId, status_id
 from .models import Address as AddressModel
 from .models import (
@@ -60,7 +70,6 @@ from .models import (
     Contact,
     Country,
     Currency,
-    Document,
     NewAddress,
     NewComment,
     NewContact,
@@ -81,7 +90,6 @@ from .models import (
     Variation,
     VatConfiguration,
 )
-from .models.documents import DOCUMENT_TYPES
 
 __all__ = [
     "DEFAULT_ORDER_RELATIONS",
@@ -128,41 +136,8 @@ __all__ = [
     "update_order_status",
 ]
 
-MAX_ITEMS_PER_PAGE = 250
-"""The largest page peers use on plenty's order lists (and the spec's cap on comparable routes)."""
-
 DEFAULT_ORDER_RELATIONS = ("addresses", "relations", "shippingPackages")
 """Relations ``get_order`` loads besides the defaults (properties, dates, amounts, items)."""
-
-
-def _datetime(value: datetime) -> str:
-    if value.tzinfo is None:
-        raise ValueError(f"plentymarkets dates need a timezone, got naive {value.isoformat()}")
-    return format_plenty_datetime(value)
-
-
-def _query(items: Mapping[str, QueryValue | Iterable[QueryValue]]) -> tuple[tuple[str, str], ...]:
-    return query(items, datetime_format=_datetime)
-
-
-def _with(relations: Sequence[str]) -> str | None:
-    # Comma-separated: the spec declares ``with`` as ``style: form, explode: false``
-    # (or as a string "separated by commas").
-    return ",".join(relations) or None
-
-
-def _page_params(page: int, items_per_page: int) -> dict[str, QueryValue]:
-    if page < 1:
-        raise ValueError(f"page must be ≥ 1, got {page}")
-    if not 1 <= items_per_page <= MAX_ITEMS_PER_PAGE:
-        raise ValueError(f"items_per_page must be 1..{MAX_ITEMS_PER_PAGE}, got {items_per_page}")
-    return {"page": page, "itemsPerPage": items_per_page}
-
-
-def _positive(name: str, value: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(f"{name} must be a positive integer, got {value!r}")
-    return value
 
 
 # --- orders -------------------------------------------------------------------
@@ -225,8 +200,8 @@ def get_order(
     return Operation(
         name="get_order",
         method="GET",
-        path=path("/rest/orders/{id}", id=_positive("order_id", order_id)),
-        params=_query({"with": _with(relations)}),
+        path=path("/rest/orders/{id}", id=positive_id("order_id", order_id)),
+        params=query_params({"with": with_relations(relations)}),
         parse=parse_model(Order),
         retry=Retry.ALWAYS,
     )
@@ -244,14 +219,14 @@ def list_orders(
         raise InvalidRequestError("must be an OrderFilter", field="filter", value=filter)
     params: dict[str, Any] = {
         **filter.params(),
-        "with": _with(relations),
-        **_page_params(page, items_per_page),
+        "with": with_relations(relations),
+        **page_params(page, items_per_page),
     }
     return Operation(
         name="list_orders",
         method="GET",
         path="/rest/orders",
-        params=_query(params),
+        params=query_params(params),
         parse=parse_model(Page[Order]),
         retry=Retry.ALWAYS,
     )
@@ -268,7 +243,7 @@ def update_order_status(order_id: int, status: StatusId) -> Operation[Order]:
     return Operation(
         name="update_order_status",
         method="PUT",
-        path=path("/rest/orders/{id}", id=_positive("order_id", order_id)),
+        path=path("/rest/orders/{id}", id=positive_id("order_id", order_id)),
         json=_StatusChange(status_id(status)),
         parse=parse_model(Order),
         retry=Retry.ALWAYS,
@@ -290,11 +265,11 @@ def set_order_address(order_id: int, address_id: int, *, type_id: int) -> Operat
     """
     if type_id not in (AddressType.BILLING, AddressType.DELIVERY):
         raise ValueError(f"type_id must be 1 (billing) or 2 (delivery), got {type_id!r}")
-    relation = AddressRelation(type_id, _positive("address_id", address_id))
+    relation = AddressRelation(type_id, positive_id("address_id", address_id))
     return Operation(
         name="set_order_address",
         method="PUT",
-        path=path("/rest/orders/{id}", id=_positive("order_id", order_id)),
+        path=path("/rest/orders/{id}", id=positive_id("order_id", order_id)),
         json=_AddressRelationsChange((relation,)),
         parse=parse_model(Order),
         retry=Retry.ALWAYS,
@@ -308,7 +283,7 @@ def cancel_order(
     return Operation(
         name="cancel_order",
         method="PUT",
-        path=path("/rest/orders/{id}/cancel", id=_positive("order_id", order_id)),
+        path=path("/rest/orders/{id}/cancel", id=positive_id("order_id", order_id)),
         json=_StatusChange(status_id(status), message),
         parse=no_content,
         retry=Retry.CONNECT_ERRORS_ONLY,
@@ -320,7 +295,7 @@ def order_status_history(order_id: int) -> Operation[tuple[StatusHistoryEntry, .
     return Operation(
         name="order_status_history",
         method="GET",
-        path=path("/rest/orders/{id}/status-history", id=_positive("order_id", order_id)),
+        path=path("/rest/orders/{id}/status-history", id=positive_id("order_id", order_id)),
         parse=parse_model(tuple[StatusHistoryEntry, ...]),
         retry=Retry.ALWAYS,
     )
@@ -341,13 +316,13 @@ def list_status_history(
         "statusId": None if status is None else status_id(status),
         "createdAtFrom": created_at_from,
         "createdAtTo": created_at_to,
-        **_page_params(page, items_per_page),
+        **page_params(page, items_per_page),
     }
     return Operation(
         name="list_status_history",
         method="GET",
         path="/rest/orders/status-history",
-        params=_query(params),
+        params=query_params(params),
         parse=parse_model(Page[StatusHistoryEntry]),
         retry=Retry.ALWAYS,
     )
@@ -377,7 +352,7 @@ def create_referrer(referrer: NewReferrer, *, parent_id: int | None = None) -> O
     """
     route = "/rest/orders/referrers"
     if parent_id is not None:
-        route = path("/rest/orders/referrers/{parent}", parent=_positive("parent_id", parent_id))
+        route = path("/rest/orders/referrers/{parent}", parent=positive_id("parent_id", parent_id))
     return Operation(
         name="create_referrer",
         method="POST",
@@ -414,14 +389,14 @@ def list_contacts(
     params: dict[str, Any] = {
         "externalId": external_id,
         "email": email,
-        "with": _with(relations),
-        **_page_params(page, items_per_page),
+        "with": with_relations(relations),
+        **page_params(page, items_per_page),
     }
     return Operation(
         name="list_contacts",
         method="GET",
         path="/rest/accounts/contacts",
-        params=_query(params),
+        params=query_params(params),
         parse=parse_model(Page[Contact]),
         retry=Retry.ALWAYS,
     )
@@ -451,8 +426,10 @@ def create_address(
     return Operation(
         name="create_address",
         method="POST",
-        path=path("/rest/accounts/contacts/{id}/addresses", id=_positive("contact_id", contact_id)),
-        params=_query({"typeId": type_id, "isPrimary": is_primary}),
+        path=path(
+            "/rest/accounts/contacts/{id}/addresses", id=positive_id("contact_id", contact_id)
+        ),
+        params=query_params({"typeId": type_id, "isPrimary": is_primary}),
         json=address,
         parse=parse_model(AddressModel),
         retry=Retry.ALWAYS,
@@ -487,7 +464,7 @@ def payments_by_property(type_id: int, value: str) -> Operation[tuple[Payment, .
         method="GET",
         path=path(
             "/rest/payments/property/{type}/{value}",
-            type=_positive("type_id", type_id),
+            type=positive_id("type_id", type_id),
             value=value,
         ),
         parse=parse_model(tuple[Payment, ...]),
@@ -500,7 +477,7 @@ def order_payments(order_id: int) -> Operation[tuple[Payment, ...]]:
     return Operation(
         name="order_payments",
         method="GET",
-        path=path("/rest/payments/orders/{id}", id=_positive("order_id", order_id)),
+        path=path("/rest/payments/orders/{id}", id=positive_id("order_id", order_id)),
         parse=parse_model(tuple[Payment, ...]),
         retry=Retry.ALWAYS,
     )
@@ -513,8 +490,8 @@ def link_payment_to_order(payment_id: int, order_id: int) -> Operation[PaymentOr
         method="POST",
         path=path(
             "/rest/payment/{payment}/order/{order}",
-            payment=_positive("payment_id", payment_id),
-            order=_positive("order_id", order_id),
+            payment=positive_id("payment_id", payment_id),
+            order=positive_id("order_id", order_id),
         ),
         parse=parse_model(PaymentOrderRelation),
         retry=Retry.CONNECT_ERRORS_ONLY,
@@ -558,14 +535,14 @@ def search_variations(
         "numberExact": number_exact,
         "barcode": barcode,
         "sku": sku_filter,
-        "with": _with(relations),
-        **_page_params(page, items_per_page),
+        "with": with_relations(relations),
+        **page_params(page, items_per_page),
     }
     return Operation(
         name="search_variations",
         method="GET",
         path="/rest/items/variations",
-        params=_query(params),
+        params=query_params(params),
         parse=parse_model(Page[Variation]),
         retry=Retry.ALWAYS,
     )
@@ -586,7 +563,7 @@ def package_numbers(order_id: int) -> Operation[tuple[str, ...]]:
     return Operation(
         name="package_numbers",
         method="GET",
-        path=path("/rest/orders/{id}/packagenumbers", id=_positive("order_id", order_id)),
+        path=path("/rest/orders/{id}/packagenumbers", id=positive_id("order_id", order_id)),
         parse=_strings,
         retry=Retry.ALWAYS,
     )
@@ -599,8 +576,8 @@ def shipping_packages(
     return Operation(
         name="shipping_packages",
         method="GET",
-        path=path("/rest/orders/{id}/shipping/packages", id=_positive("order_id", order_id)),
-        params=_query({"with": "items" if with_items else None}),
+        path=path("/rest/orders/{id}/shipping/packages", id=positive_id("order_id", order_id)),
+        params=query_params({"with": "items" if with_items else None}),
         parse=parse_model(tuple[ShippingPackage, ...]),
         retry=Retry.ALWAYS,
     )
@@ -612,7 +589,9 @@ def shipping_profiles() -> Operation[tuple[ShippingProfile, ...]]:
         name="shipping_profiles",
         method="GET",
         path="/rest/orders/shipping/presets",
-        params=_query({"with": _with(("parcelServiceNames", "parcelServicePresetNames"))}),
+        params=query_params(
+            {"with": with_relations(("parcelServiceNames", "parcelServicePresetNames"))}
+        ),
         parse=parse_model(tuple[ShippingProfile, ...]),
         retry=Retry.ALWAYS,
     )
@@ -638,7 +617,7 @@ def order_comments(order_id: int) -> Operation[tuple[Comment, ...]]:
     return Operation(
         name="order_comments",
         method="GET",
-        path=path("/rest/comments/order/{id}", id=_positive("order_id", order_id)),
+        path=path("/rest/comments/order/{id}", id=positive_id("order_id", order_id)),
         parse=parse_model(tuple[Comment, ...]),
         retry=Retry.ALWAYS,
     )
@@ -666,7 +645,7 @@ def list_vat_configurations(
         name="list_vat_configurations",
         method="GET",
         path="/rest/vat",
-        params=_query(_page_params(page, items_per_page)),
+        params=query_params(page_params(page, items_per_page)),
         parse=parse_model(Page[VatConfiguration]),
         retry=Retry.ALWAYS,
     )
@@ -678,7 +657,7 @@ def standard_vat_configuration(plenty_id: int) -> Operation[VatConfiguration]:
         name="standard_vat_configuration",
         method="GET",
         path="/rest/vat/standard",
-        params=_query({"plentyId": _positive("plenty_id", plenty_id)}),
+        params=query_params({"plentyId": positive_id("plenty_id", plenty_id)}),
         parse=parse_model(VatConfiguration),
         retry=Retry.ALWAYS,
     )
@@ -718,98 +697,4 @@ def exchange_rate(currency: str) -> Operation[Decimal]:
         path=path("/rest/orders/currencies/{iso}/exchangeRate", iso=currency.upper()),
         parse=_exchange_rate,
         retry=Retry.ALWAYS,
-    )
-
-
-# --- documents -------------------------------------------------------------------
-
-
-def _document_type(value: str) -> str:
-    if value not in DOCUMENT_TYPES:
-        raise InvalidRequestError(
-            f"must be one of {', '.join(sorted(DOCUMENT_TYPES))}", field="type", value=value
-        )
-    return value
-
-
-def _entries(response: httpx.Response, converter: cattrs.Converter) -> tuple[Document, ...]:
-    return parse_model(Page[Document])(response, converter).entries
-
-
-def order_documents(
-    order_id: int, document_type: str, *, with_content: bool = False
-) -> Operation[tuple[Document, ...]]:
-    """``GET /rest/orders/{orderId}/documents/{type}``: an order's documents of a type
-    (``invoice``, ``correction`` ...), with their references (the orders they belong to)."""
-    return Operation(
-        name="order_documents",
-        method="GET",
-        path=path(
-            "/rest/orders/{id}/documents/{type}",
-            id=_positive("order_id", order_id),
-            type=_document_type(document_type),
-        ),
-        params=_query({"with": "references", "withContent": True if with_content else None}),
-        parse=_entries,
-        retry=Retry.ALWAYS,
-    )
-
-
-def list_documents(
-    document_type: str,
-    *,
-    updated_at_from: datetime | None = None,
-    updated_at_to: datetime | None = None,
-    page: int = 1,
-    items_per_page: int = MAX_ITEMS_PER_PAGE,
-) -> Operation[Page[Document]]:
-    """``GET /rest/orders/documents/{type}``: documents of a type of every order, with their
-    references, e.g. those changed since a cursor: one call per page, not one per order."""
-    params: dict[str, Any] = {
-        "updatedAtFrom": updated_at_from,
-        "updatedAtTo": updated_at_to,
-        "with": "references",
-        **_page_params(page, items_per_page),
-    }
-    return Operation(
-        name="list_documents",
-        method="GET",
-        path=path("/rest/orders/documents/{type}", type=_document_type(document_type)),
-        params=_query(params),
-        parse=parse_model(Page[Document]),
-        retry=Retry.ALWAYS,
-    )
-
-
-def _file(response: httpx.Response, converter: cattrs.Converter) -> bytes:
-    if not response.content:
-        raise BodyMismatch("the document has no content")
-    return response.content
-
-
-def download_document(document_id: int) -> Operation[bytes]:
-    """``GET /rest/documents/{documentId}``: a document's file (a PDF), byte for byte."""
-    return Operation(
-        name="download_document",
-        method="GET",
-        path=path("/rest/documents/{id}", id=_positive("document_id", document_id)),
-        parse=_file,
-        retry=Retry.ALWAYS,
-        headers={"Accept": "application/pdf, */*"},
-    )
-
-
-def generate_invoice(order_id: int, *, document_date: datetime | None = None) -> Operation[None]:
-    """``POST /rest/orders/{orderId}/documents/invoice/generate``: have plentymarkets make the
-    order's invoice. Never retried (each call may number a new invoice); after an ambiguous
-    failure, :func:`order_documents` shows whether it was made."""
-    return Operation(
-        name="generate_invoice",
-        method="POST",
-        path=path(
-            "/rest/orders/{id}/documents/invoice/generate", id=_positive("order_id", order_id)
-        ),
-        params=_query({"documentDate": document_date}),
-        parse=no_content,
-        retry=Retry.NEVER,
     )
