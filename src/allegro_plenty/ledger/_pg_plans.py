@@ -339,6 +339,32 @@ def binding_for_order(plenty_order_id: int) -> Plan[Binding | None]:
     return _binding_from(rows[0]) if rows else None
 
 
+def bindings_since(
+    account: str,
+    bound_since: float,
+    *,
+    origin: BindingOrigin | None = None,
+    limit: int = 100,
+) -> Plan[list[Binding]]:
+    """See :meth:`ImportLedger.bindings_since`."""
+    since, wanted, limit = rules.bindings_since_args(bound_since, origin, limit)
+    rows = yield Sql(
+        _sql(
+            """SELECT {binding} FROM {s}.bindings
+            WHERE account = %(account)s AND bound_at >= to_timestamp(%(since)s)
+            AND (%(origin)s::text IS NULL OR origin = %(origin)s::text)
+            ORDER BY bound_at, plenty_order_id LIMIT %(limit)s"""
+        ),
+        {
+            "account": account,
+            "since": since,
+            "origin": None if wanted is None else wanted.value,
+            "limit": limit,
+        },
+    )
+    return [_binding_from(row) for row in rows]
+
+
 def update_binding(
     account: str,
     form_id: str,
@@ -892,7 +918,8 @@ def executions(
 PROTOCOL_PLANS: Mapping[str, Callable[..., Plan[Any]]] = {
     plan.__name__: plan
     for plan in (
-        claim, renew, confirm, release_claim, bind, binding, binding_for_order, update_binding,
+        claim, renew, confirm, release_claim, bind, binding, binding_for_order,
+        bindings_since, update_binding,
         decide, decision, needs_look, record_failure, quarantine, failure, clear_failure,
         due_retries, failures, release_failure, mark_handled, cursor, save_cursor, sweep_due,
         record_sweep, last_sweep, record_status_write, forget_status_write, consume_status_write,
