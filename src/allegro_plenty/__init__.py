@@ -85,6 +85,7 @@ from .errors import (
     TooManySessionsError,
     UnknownProcedureError,
     UnprocessableEntityError,
+    WebhookRejectedError,
 )
 from .importer import AsyncOrderImporter, ImportResult, ImportSettings, OrderImporter
 from .mapping import (
@@ -238,6 +239,7 @@ __all__ = [
     "UnprocessableEntityError",
     "VatPolicy",
     "Walk",
+    "WebhookRejectedError",
     "__version__",
     "allegro_models",
     "clean_text",

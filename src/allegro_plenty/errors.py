@@ -77,6 +77,7 @@ __all__ = [
     "TooManySessionsError",
     "UnknownProcedureError",
     "UnprocessableEntityError",
+    "WebhookRejectedError",
 ]
 
 
@@ -824,3 +825,17 @@ class RefundFailedError(ProcedureError):
         super().__init__(f"Allegro ended refund {refund_id} as {status}: nothing was refunded")
         self.refund_id = refund_id
         self.status = status
+
+
+class WebhookRejectedError(AllegroPlentyError, ValueError):
+    """A call to a webhook endpoint that must not be acted on: its signature is missing
+    or wrong, its timestamp is outside the tolerance (a replay), or its body is not a
+    dispatch. Answer it with 400 or 401 and run nothing.
+
+    Attributes:
+        reason: What was wrong (never the secret, never the expected signature).
+    """
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(f"webhook call rejected: {reason}")
+        self.reason = reason

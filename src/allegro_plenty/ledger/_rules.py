@@ -81,7 +81,7 @@ def count(name: str, value: object) -> int:
 def bindings_since_args(
     bound_since: object, origin: object, limit: object
 ) -> tuple[float, BindingOrigin | None, int]:
-    """The checked arguments of ``bindings_since``: a finite time, an origin or ``None``, a limit."""
+    """The checked arguments of ``bindings_since``: a time, an origin or ``None``, a limit."""
     if (
         isinstance(bound_since, bool)
         or not isinstance(bound_since, int | float)
