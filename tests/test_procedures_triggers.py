@@ -406,3 +406,77 @@ def test_rules_are_checked_when_the_poller_is_built(world: World) -> None:
         True,
         False,
     ]
+
+
+# --- negative controls and other ledgers ----------------------------------------------------
+
+
+def test_negative_control_forgetting_the_entries_seen_fires_the_transition_again(
+    world: World, flavour: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    imported = world.import_form(status=4)
+    poll = poller(world, flavour, rules=[StatusRule(READY, from_status=5, below=6)])
+    poll()
+    world.clock.advance(60)
+    world.plenty.set_status(imported.order_id, 5)
+    assert ran(poll()) == [(READY, imported.order_id, "done")]
+    monkeypatch.setattr(poll_module, "_ids", lambda value, what: set())
+    world.clock.advance(30)  # within the overlap: the entry is read again
+    assert ran(poll()) == [(READY, imported.order_id, "already_final")]
+
+
+def test_negative_control_the_read_count_sees_a_lookup_of_foreign_entries(
+    world: World, flavour: str
+) -> None:
+    """The harness of the eight-reads test counts one more read when the poller looks
+    foreign orders up (as a rule on delivery orders makes it do)."""
+    shop = world.plenty.add_referrer("Shop", referrer_id="1")
+    foreign = [world.import_form(bind=False, referrer=shop, status=3) for _ in range(3)]
+    poll = poller(world, flavour, rules=[StatusRule(SENT, statuses=[7])])
+    wider = poller(
+        world, flavour, rules=[StatusRule(SENT, statuses=[7], order_types=[1, 2])],
+        settings=PollSettings(name="wider"),
+    )  # fmt: skip
+    poll()
+    wider()
+    world.clock.advance(60)
+    for imported in foreign:
+        world.plenty.set_status(imported.order_id, 7)
+    world.plenty.clear_calls()
+    poll()
+    narrow_reads = world.plenty_reads()
+    world.plenty.clear_calls()
+    wider()
+    assert world.plenty_reads() == narrow_reads + 1
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "async sqlite"])
+def test_the_poller_works_on_sqlite_and_the_async_one_on_an_async_ledger(
+    world: World, flavour: str, kind: str, tmp_path: Any, fake_clock: FakeClock
+) -> None:
+    from allegro_plenty.ledger import AsyncLedger, SqliteLedger
+
+    if kind == "async sqlite" and flavour == "sync":
+        pytest.skip("a sync runner takes a sync ledger")
+    sqlite = SqliteLedger(tmp_path / "ledger.db", clock=fake_clock.time)
+    sqlite.save_cursor(
+        world.account, "referrer", world.ledger.cursor(world.account, "referrer").value,  # type: ignore[union-attr]
+        expected_version=0,
+    )  # fmt: skip
+    world.ledger = sqlite
+    imported = world.import_form(status=4)
+    ledger = AsyncLedger(sqlite) if kind == "async sqlite" else sqlite
+    runner = world.runner(flavour, ledger=ledger)
+    rules = [CreatedRule(PROCESSING), StatusRule(SENT, statuses=[7])]
+    if flavour == "sync":
+        poll: Poll = ProcedurePoller(runner, rules=rules).poll_once
+    else:
+        polling = AsyncProcedurePoller(runner.runner, rules=rules)
+        poll = lambda: runner.run(polling.poll_once())  # noqa: E731
+    assert ran(poll()) == [(PROCESSING, imported.order_id, "done")]
+    world.clock.advance(60)
+    world.plenty.set_status(imported.order_id, 7)
+    assert ran(poll()) == [(SENT, imported.order_id, "done")]
+    assert ran(poll()) == []
+    if isinstance(ledger, AsyncLedger):
+        runner.run(ledger.close())

@@ -244,20 +244,33 @@ def _transitions(
             if any(r.order_types - {OrderType.SALES_ORDER} for r in rules):
                 unbound.setdefault(entry.order_id, []).append((entry, rules))
             continue  # not ours: no plentymarkets call
-        if binding.account not in setup.dispatch.accounts:
-            continue
-        if (yield from _echo(binding.account, entry)):
-            echoes += 1
-            continue
-        for rule in rules:
-            if OrderType.SALES_ORDER in rule.order_types:
-                found.add(rule.procedure, entry.order_id)
+        if binding.account in setup.dispatch.accounts:
+            echoes += yield from _fire(found, binding.account, entry, rules, OrderType.SALES_ORDER)
     if unbound:
         echoes += yield from _child_transitions(setup, unbound, found)
     return echoes
 
 
+def _fire(
+    found: _Dispatches,
+    account: str,
+    entry: StatusHistoryEntry,
+    rules: Sequence[StatusRule],
+    order_type: int,
+) -> Plan[int]:
+    """Fire the rules watching ``order_type`` for one entry of an order of ours, unless
+    the entry is the library's own change; return 1 for such an echo, else 0."""
+    if (yield from _echo(account, entry)):
+        return 1
+    for rule in rules:
+        if order_type in rule.order_types:
+            found.add(rule.procedure, entry.order_id)
+    return 0
+
+
 def _echo(account: str, entry: StatusHistoryEntry) -> Plan[bool]:
+    """Whether the entry is a status change the library recorded before making it
+    (consuming that record)."""
     own: bool = yield from call(
         "ledger", "consume_status_write", account, entry.order_id, entry.status_id
     )
@@ -281,21 +294,27 @@ def _child_transitions(
         for child in children:
             if child.id not in unbound or child.type_id not in _CHILD_TYPES:
                 continue
-            try:
-                parent = _parent(child)
-            except NotFromAllegroError:
-                continue
-            binding: Binding | None = yield from call("ledger", "binding_for_order", parent)
-            if binding is None or binding.account not in setup.dispatch.accounts:
+            binding = yield from _binding_of(setup, child)
+            if binding is None:
                 continue
             for entry, rules in unbound[child.id]:
-                if (yield from _echo(binding.account, entry)):
-                    echoes += 1
-                    continue
-                for rule in rules:
-                    if child.type_id in rule.order_types:
-                        found.add(rule.procedure, child.id)
+                echoes += yield from _fire(found, binding.account, entry, rules, child.type_id)
     return echoes
+
+
+def _binding_of(setup: PollSetup, order: Order) -> Plan[Binding | None]:
+    """The binding of a sales order, or of a delivery or return order's parent, if it is
+    one of this poller's accounts (``None`` otherwise)."""
+    sales_id = order.id
+    if order.type_id != OrderType.SALES_ORDER:
+        try:
+            sales_id = _parent(order)
+        except NotFromAllegroError:
+            return None
+    binding: Binding | None = yield from call("ledger", "binding_for_order", sales_id)
+    if binding is None or binding.account not in setup.dispatch.accounts:
+        return None
+    return binding
 
 
 def _when(value: object) -> datetime | None:
@@ -407,18 +426,17 @@ def _sweep_order(
     }
     if not waybills:
         return
-    sales_id = order.id
-    if order.type_id != OrderType.SALES_ORDER:
-        try:
-            sales_id = _parent(order)
-        except NotFromAllegroError:
-            return
-    binding: Binding | None = yield from call("ledger", "binding_for_order", sales_id)
-    if binding is None or binding.account not in setup.dispatch.accounts:
+    binding = yield from _binding_of(setup, order)
+    if binding is None:
         return
     for waybill in sorted(waybills):
         execution: Execution | None = yield from call(
-            "ledger", "execution", binding.account, sweep.procedure, sales_id, waybill
+            "ledger",
+            "execution",
+            binding.account,
+            sweep.procedure,
+            binding.plenty_order_id,
+            waybill,
         )
         if execution is None:  # never begun; failed ones are retry_due's
             found.add(sweep.procedure, order.id, waybill)
