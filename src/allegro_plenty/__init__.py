@@ -116,9 +116,11 @@ from .plenty import (
 )
 from .plenty import models as plenty_models
 from .procedures import (
+    AsyncProcedurePoller,
     AsyncProcedureRunner,
     EventProcedureHandler,
     ProcedureConfig,
+    ProcedurePoller,
     ProcedureRegistry,
     ProcedureRunner,
     ProcedureSettings,
@@ -152,6 +154,7 @@ __all__ = [
     "AsyncAllegroOAuth",
     "AsyncOrderImporter",
     "AsyncPlentyClient",
+    "AsyncProcedurePoller",
     "AsyncProcedureRunner",
     "AuthenticationError",
     "BadRequestError",
@@ -209,6 +212,7 @@ __all__ = [
     "PlentyThrottle",
     "ProcedureConfig",
     "ProcedureError",
+    "ProcedurePoller",
     "ProcedureRefusedError",
     "ProcedureRegistry",
     "ProcedureRunner",
