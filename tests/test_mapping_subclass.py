@@ -1,27 +1,30 @@
-"""The example subclass in docs/mapping.md, run exactly as documented."""
+"""The example subclasses in docs/mapping.md, run exactly as documented."""
 
 from __future__ import annotations
 
+import copy
 import re
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import attrs
 import pytest
 
-from allegro_plenty.mapping import OrderDraft, OrderMapper, WarningCode
-from allegro_plenty.plenty.models import OrderItemProperty, OrderProperty
+from allegro_plenty.allegro.models import CheckoutForm
+from allegro_plenty.mapping import CommentDraft, OrderDraft, OrderMapper, VatBasis, WarningCode
+from allegro_plenty.plenty.models import AddressOptionType, OrderItemProperty, OrderProperty
 
-from .mapping_support import CONFIG, fixture
+from .mapping_support import CONFIG, STRICT, fixture
 
 DOC = Path(__file__).resolve().parents[1] / "docs" / "mapping.md"
 
 
-def documented_example() -> dict[str, Any]:
-    """Execute the code block after ``<!-- example: custom-mapper -->`` in the docs."""
+def documented_example(name: str = "custom-mapper") -> dict[str, Any]:
+    """Execute the code block after ``<!-- example: <name> -->`` in the docs."""
     text = DOC.read_text(encoding="utf-8")
-    found = re.search(r"<!-- example: custom-mapper -->\s*```python\n(.*?)```", text, re.S)
-    assert found, "the documented example is missing from docs/mapping.md"
+    found = re.search(rf"<!-- example: {name} -->\s*```python\n(.*?)```", text, re.S)
+    assert found, f"the documented example {name} is missing from docs/mapping.md"
     namespace: dict[str, Any] = {"__name__": "docs_mapping_example"}
     exec(compile(found.group(1), str(DOC), "exec"), namespace)  # noqa: S102 - our own docs
     return namespace
@@ -68,3 +71,54 @@ def test_example_falls_back_to_the_context_and_changes_nothing_else(
         plain.payments,
         plain.comments,
     )
+
+
+# --- the steps example ------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def packing_mapper() -> type[OrderMapper]:
+    cls = documented_example("custom-steps")["PackingMapper"]
+    assert issubclass(cls, OrderMapper)
+    return cls  # type: ignore[no-any-return]
+
+
+def test_steps_example_adds_a_packing_slip_and_drops_billing_phones(
+    packing_mapper: type[OrderMapper],
+) -> None:
+    # f17: a company invoice, so billing and delivery are two addresses; 1 + 2 pieces.
+    source = fixture("f17_pl_company_invoice_nip")
+    plain = OrderMapper(CONFIG).map(source.form(), source.context())
+    custom = packing_mapper(CONFIG).map(source.form(), source.context())
+    assert isinstance(plain, OrderDraft)
+    assert isinstance(custom, OrderDraft)
+    pieces = sum(line["quantity"] for line in source.raw["lineItems"])
+    assert custom.comments == (*plain.comments, CommentDraft(f"Packing slip: {pieces} pieces"))
+    assert custom.billing_address == attrs.evolve(
+        plain.billing_address,
+        options=tuple(
+            o for o in plain.billing_address.options if o.type_id != AddressOptionType.PHONE
+        ),
+    )
+    assert AddressOptionType.PHONE in {o.type_id for o in plain.billing_address.options}
+    assert custom.delivery_address == plain.delivery_address
+    assert custom.contact == plain.contact  # a Polish buyer keeps the configured language
+    assert (
+        attrs.evolve(custom, comments=plain.comments, billing_address=plain.billing_address)
+        == plain
+    )
+
+
+def test_steps_example_gives_german_buyers_a_german_contact(
+    packing_mapper: type[OrderMapper],
+) -> None:
+    source = fixture("f01_pl_courier_basic")
+    raw = copy.deepcopy(source.raw)
+    raw["delivery"]["address"]["countryCode"] = "DE"
+    form = STRICT.structure(raw, CheckoutForm)
+    config = attrs.evolve(CONFIG, vat=attrs.evolve(CONFIG.vat, basis=VatBasis.ORIGIN))
+    plain = OrderMapper(config).map(form, source.context())
+    custom = packing_mapper(config).map(form, source.context())
+    assert isinstance(plain, OrderDraft)
+    assert isinstance(custom, OrderDraft)
+    assert (plain.contact.lang, custom.contact.lang) == ("pl", "de")

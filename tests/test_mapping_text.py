@@ -13,8 +13,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import allegro_plenty.mapping._base as base_module
+import allegro_plenty.mapping.comments as comments_module
 import allegro_plenty.mapping.context as context_module
-import allegro_plenty.mapping.mapper as mapper_module
+import allegro_plenty.mapping.items as items_module
+import allegro_plenty.mapping.parties as parties_module
 from allegro_plenty.allegro.models import CheckoutForm
 from allegro_plenty.mapping import (
     TEXT_LIMITS,
@@ -158,8 +161,9 @@ def test_the_harness_catches_a_mapper_that_copies_text_raw(monkeypatch: pytest.M
     def raw(value: str, *, multiline: bool = False) -> str:
         return value.strip()
 
-    monkeypatch.setattr(context_module, "clean_text", raw)
-    monkeypatch.setattr(mapper_module, "clean_text", raw)
+    # Every module of the mapper that cleans text.
+    for module in (context_module, base_module, parties_module, items_module, comments_module):
+        monkeypatch.setattr(module, "clean_text", raw)
     with pytest.raises(AssertionError):
         no_forbidden_text(draft_of("f01_pl_courier_basic", hostile_everywhere))
 

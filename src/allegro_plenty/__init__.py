@@ -92,7 +92,10 @@ from .errors import (
 from .importer import AsyncOrderImporter, ImportResult, ImportSettings, OrderImporter
 from .mapping import (
     DEFAULT_FULFILLMENT_STATUSES,
+    ENGLISH_COMMENT_TEXTS,
+    POLISH_COMMENT_TEXTS,
     TEXT_LIMITS,
+    CommentTexts,
     CurrencyPolicy,
     MappingConfig,
     MappingContext,
@@ -140,6 +143,8 @@ __all__ = [
     "ALLEGRO_SANDBOX",
     "DEFAULT_FULFILLMENT_STATUSES",
     "DEFAULT_TIMEOUT",
+    "ENGLISH_COMMENT_TEXTS",
+    "POLISH_COMMENT_TEXTS",
     "TEXT_LIMITS",
     "USER_AGENT",
     "APIConnectionError",
@@ -165,6 +170,7 @@ __all__ = [
     "CarrierNotMappedError",
     "CheckoutFormWalk",
     "ClaimLostError",
+    "CommentTexts",
     "ConfigurationError",
     "ConflictError",
     "CurrencyPolicy",

@@ -8,6 +8,7 @@ nothing but :class:`~allegro_plenty.errors.MappingError`. See ``docs/mapping.md`
 from __future__ import annotations
 
 from .addresses import StreetParts, split_street
+from .comment_texts import ENGLISH_COMMENT_TEXTS, POLISH_COMMENT_TEXTS, CommentTexts
 from .config import (
     DEFAULT_FULFILLMENT_STATUSES,
     ContactPolicy,
@@ -15,7 +16,7 @@ from .config import (
     OneFulfillmentPolicy,
     UnknownVariationPolicy,
 )
-from .context import MappingContext, MappingRun
+from .context import MappingContext, MappingRun, verified_eu_vat_id
 from .drafts import (
     CommentDraft,
     MappingResult,
@@ -25,7 +26,10 @@ from .drafts import (
     SkipReason,
     WarningCode,
 )
-from .mapper import OrderMapper, PaymentStatus, verified_eu_vat_id
+from .mapper import OrderMapper
+from .parties import AddressParts
+from .parts import DraftParts
+from .payments import PaymentStatus
 from .policies import (
     CurrencyPolicy,
     ShippingVat,
@@ -38,10 +42,15 @@ from .text import TEXT_LIMITS, TextField, TextLimit, clean_text
 
 __all__ = [
     "DEFAULT_FULFILLMENT_STATUSES",
+    "ENGLISH_COMMENT_TEXTS",
+    "POLISH_COMMENT_TEXTS",
     "TEXT_LIMITS",
+    "AddressParts",
     "CommentDraft",
+    "CommentTexts",
     "ContactPolicy",
     "CurrencyPolicy",
+    "DraftParts",
     "MappingConfig",
     "MappingContext",
     "MappingResult",

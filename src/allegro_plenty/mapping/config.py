@@ -14,6 +14,7 @@ from typing import Any
 import attrs
 
 from ..allegro.models import FulfillmentStatus
+from .comment_texts import ENGLISH_COMMENT_TEXTS, CommentTexts
 from .policies import CurrencyPolicy, VatPolicy
 
 __all__ = [
@@ -132,6 +133,9 @@ class MappingConfig:
         one_fulfillment_warehouse_id: Their warehouse when imported.
         shipping_item_name: Name of the shipping-cost item.
         deposit_item_name: Name prefix of deposit items (``"Kaucja"``).
+        comment_texts: The words of the order comment's own lines:
+            :data:`~allegro_plenty.mapping.ENGLISH_COMMENT_TEXTS` (the default),
+            :data:`~allegro_plenty.mapping.POLISH_COMMENT_TEXTS` or your own.
         vat: The VAT policy.
         currency: The currency policy.
     """
@@ -169,6 +173,7 @@ class MappingConfig:
     one_fulfillment_warehouse_id: int | None = attrs.field(default=None, validator=_positive_int)
     shipping_item_name: str = "Shipping costs"
     deposit_item_name: str = "Deposit"
+    comment_texts: CommentTexts = attrs.field(default=ENGLISH_COMMENT_TEXTS)
     vat: VatPolicy = attrs.field(factory=VatPolicy)
     currency: CurrencyPolicy = attrs.field(factory=CurrencyPolicy)
 
@@ -176,6 +181,11 @@ class MappingConfig:
     def _check_language(self, _: object, value: str) -> None:
         if not _LANGUAGE.match(value):
             raise ValueError(f"language must be an ISO 639-1 code like 'pl', got {value!r}")
+
+    @comment_texts.validator
+    def _check_comment_texts(self, _: object, value: CommentTexts) -> None:
+        if not isinstance(value, CommentTexts):
+            raise ValueError(f"comment_texts must be CommentTexts, got {type(value).__name__}")
 
     def __attrs_post_init__(self) -> None:
         for name in ("shipping_item_name", "deposit_item_name"):

@@ -9,18 +9,20 @@ from typing import Any
 
 import attrs
 
-from ..allegro.models import CheckoutForm, Money
+from ..allegro.models import CheckoutForm, Money, Payment, PaymentType
 from ..errors import MappingError
 from ..plenty.models import VatConfiguration
 from .drafts import MappingWarning, WarningCode
 from .policies import VatChoice
 from .text import TEXT_LIMITS, TextField, TextLimit, clean_text
 
-__all__ = ["MappingContext", "MappingRun", "amount_problem"]
+__all__ = ["MappingContext", "MappingRun", "amount_problem", "verified_eu_vat_id"]
 
 _MAX_AMOUNT = Decimal(10) ** 12
 """No Allegro amount comes near a trillion; bigger values are garbage, not money."""
 _CENT = Decimal("0.01")
+_UNSET: Any = object()
+"""A derived value not computed yet (``None`` is a value)."""
 
 
 def _frozen(value: Mapping[Any, Any]) -> Mapping[Any, Any]:
@@ -92,6 +94,41 @@ class MappingRun:
     text_limits: Mapping[TextField, TextLimit] = attrs.field(
         default=TEXT_LIMITS, repr=False, eq=False
     )
+    _eu_vat_id: str | None = attrs.field(default=_UNSET, init=False, repr=False, eq=False)
+    _paid: Decimal = attrs.field(default=_UNSET, init=False, repr=False, eq=False)
+
+    # --- values derived from the form, computed once per call --------------------------
+
+    @property
+    def eu_vat_id(self) -> str | None:
+        """The buyer's verified EU VAT id (:func:`verified_eu_vat_id`), worked out once.
+
+        The billing address, the draft's ``intra_eu_vat_id`` and the comment all use it.
+        """
+        if self._eu_vat_id is _UNSET:
+            self._eu_vat_id = verified_eu_vat_id(self.form)
+        return self._eu_vat_id
+
+    @property
+    def paid(self) -> Decimal:
+        """What the prepaid parts (``payment`` and ``surcharges``, not cash on delivery)
+        say was paid, each amount checked (:meth:`money`); worked out once."""
+        if self._paid is _UNSET:
+            form = self.form
+            paid = Decimal(0)
+            if form.payment is not None:
+                paid += self._paid_part(form.payment, "payment")
+            for index, part in enumerate(form.surcharges):
+                paid += self._paid_part(part, f"surcharges[{index}]")
+            self._paid = paid
+        return self._paid
+
+    def _paid_part(self, part: Payment, path: str) -> Decimal:
+        if part.type == PaymentType.CASH_ON_DELIVERY or part.paid_amount is None:
+            return Decimal(0)
+        return self.money(part.paid_amount, f"{path}.paidAmount")
+
+    # --- helpers for the concerns ----------------------------------------------------------
 
     def error(self, reason: str, field_path: str | None = None) -> MappingError:
         """A :class:`MappingError` for this form (to ``raise``); no personal data in ``reason``."""
@@ -144,6 +181,15 @@ class MappingRun:
 
     def money(self, money: Money, field_path: str) -> Decimal:
         """The amount of ``money``, checked: the order's currency, cents, not negative."""
+        amount = money.amount
+        if (  # the usual case, checked inline: some fifteen amounts a form
+            money.currency == self.currency
+            and type(amount) is Decimal
+            and amount.is_finite()
+            and 0 <= amount < _MAX_AMOUNT
+            and amount == amount.quantize(_CENT)
+        ):
+            return amount
         if money.currency != self.currency:
             raise self.error(
                 f"mixed currencies: {money.currency!r} in an order in {self.currency!r}",
@@ -172,4 +218,17 @@ def amount_problem(amount: Decimal) -> str | None:
         return f"amount {amount} is out of range"
     if amount != amount.quantize(_CENT):
         return f"amount {amount} has fractions of a cent"
+    return None
+
+
+def verified_eu_vat_id(form: CheckoutForm) -> str | None:
+    """The buyer's EU VAT id, when the invoice has ``VAT_EU_VERIFIED`` and a ``VAT_EU`` id."""
+    invoice = form.invoice
+    if invoice is None or not invoice.features or "VAT_EU_VERIFIED" not in invoice.features:
+        return None
+    company = invoice.address.company if invoice.address else None
+    for company_id in (company.ids or ()) if company else ():
+        value = clean_text(company_id.value)
+        if company_id.type == "VAT_EU" and value:
+            return value
     return None
