@@ -1,4 +1,5 @@
-"""docs/procedures.md: its own-procedure example runs as printed, against the fakes."""
+"""docs/procedures.md: its examples (own procedure, webhook endpoint, poller) run as printed,
+against the fakes."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import re
 import types
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -33,8 +35,8 @@ def _example_registry() -> ProcedureRegistry:
     return registry
 
 
-def test_the_page_has_its_tested_example() -> None:
-    assert list(EXAMPLES) == ["sent_once_packed.py"]
+def test_the_page_has_its_tested_examples() -> None:
+    assert list(EXAMPLES) == ["webhook_endpoint.py", "poller.py", "sent_once_packed.py"]
 
 
 @pytest.mark.parametrize("flavour", FLAVOURS)
@@ -75,3 +77,57 @@ def test_the_opening_example_compiles_and_its_imports_exist() -> None:
     compile(code, "opening.py", "exec")
     imports = "\n".join(line for line in code.splitlines() if line.startswith("from "))
     exec(imports, {})  # noqa: S102 - the documented imports
+
+
+def _run_example(name: str, **names: object) -> dict[str, object]:
+    namespace: dict[str, object] = {"__name__": name.removesuffix(".py"), **names}
+    exec(compile(EXAMPLES[name], name, "exec"), namespace)  # noqa: S102 - the documented example itself
+    return namespace
+
+
+def test_the_webhook_endpoint_example_runs_as_printed(world: World) -> None:
+    from allegro_plenty.procedures import SIGNATURE_HEADER, sign_webhook
+
+    handle = _run_example("webhook_endpoint.py")["handle_webhook"]
+    assert callable(handle)
+    secret = "shared-with-the-plenty-plugin"
+    imported = world.import_form()
+    runner = world.runner("sync")
+    body = f'{{"procedure": "allegro.status.processing", "orderId": {imported.order_id}}}'.encode()
+    signed = {SIGNATURE_HEADER: sign_webhook(secret, body)}
+    assert handle(runner, secret, signed, body) == (200, "PROCESSING: done")
+    assert world.allegro.checkout_form(imported.form_id)["fulfillment"]["status"] == "PROCESSING"
+    assert handle(runner, secret, signed, body) == (200, "PROCESSING: already_final")
+    tampered = body.replace(b"processing", b"sent")
+    status, reason = handle(runner, secret, signed, tampered)
+    assert (status, reason) == (401, "the signature does not match the body")
+    old = {SIGNATURE_HEADER: sign_webhook(secret, body, timestamp=1_000_000_000)}
+    assert handle(runner, secret, old, body)[0] == 401
+    assert handle(runner, secret, {}, body)[0] == 401
+    unknown = b'{"procedure": "shop.nothing", "orderId": 1}'
+    assert (
+        handle(runner, secret, {SIGNATURE_HEADER: sign_webhook(secret, unknown)}, unknown)[0] == 422
+    )
+    assert world.allegro_calls("PUT /order/checkout-forms/{id}/fulfillment") == 1
+
+
+def test_the_poller_example_runs_as_printed(world: World, capsys: Any) -> None:
+    imported = world.import_form(status=4)
+    runner = world.runner("sync")
+    namespace = _run_example("poller.py", runner=runner)
+    poller = namespace["poller"]
+    # Its first poll ran the created rule for the order the importer made.
+    assert capsys.readouterr().out.split() == [
+        "allegro.status.processing",
+        str(imported.order_id),
+        "PROCESSING",
+        "done",
+    ]
+    world.clock.advance(60)
+    world.plenty.set_status(imported.order_id, 5)
+    world.package(imported, "PARCEL-1")
+    report = poller.poll_once()  # type: ignore[attr-defined]
+    assert sorted((o.procedure, r.status.value) for o, r in report.procedures.results()) == [
+        ("allegro.status.ready_for_shipment", "done"),
+        ("allegro.tracking", "done"),
+    ]

@@ -84,6 +84,7 @@ from allegro_plenty.errors import (
     ProcedureRefusedError,
     RefundFailedError,
     UnknownProcedureError,
+    WebhookRejectedError,
 )
 from allegro_plenty.plenty.models import NewOrder
 
@@ -300,6 +301,7 @@ NOT_SENT: list[tuple[str, AllegroPlentyError]] = [
     ("a client secret too short", SecretTooShortError("password", 4)),
     ("plenty budget used up", BudgetExhaustedError(scope="s", kind="write", operation="o", wait=9)),
     ("no such country", ReferenceDataError("no country XX")),
+    ("webhook call rejected", WebhookRejectedError("bad signature")),
     ("a walk cannot go on", PagingError("offset cap")),
     ("no such refund", RefundNotFoundError("r-1")),
     ("stored JSON does not fit", ModelValidationError("CheckoutForm", "not JSON")),

@@ -87,6 +87,7 @@ from .errors import (
     TooManySessionsError,
     UnknownProcedureError,
     UnprocessableEntityError,
+    WebhookRejectedError,
 )
 from .importer import AsyncOrderImporter, ImportResult, ImportSettings, OrderImporter
 from .mapping import (
@@ -120,9 +121,11 @@ from .plenty import (
 )
 from .plenty import models as plenty_models
 from .procedures import (
+    AsyncProcedurePoller,
     AsyncProcedureRunner,
     EventProcedureHandler,
     ProcedureConfig,
+    ProcedurePoller,
     ProcedureRegistry,
     ProcedureRunner,
     ProcedureSettings,
@@ -158,6 +161,7 @@ __all__ = [
     "AsyncAllegroOAuth",
     "AsyncOrderImporter",
     "AsyncPlentyClient",
+    "AsyncProcedurePoller",
     "AsyncProcedureRunner",
     "AuthenticationError",
     "BadRequestError",
@@ -218,6 +222,7 @@ __all__ = [
     "PlentyThrottle",
     "ProcedureConfig",
     "ProcedureError",
+    "ProcedurePoller",
     "ProcedureRefusedError",
     "ProcedureRegistry",
     "ProcedureRunner",
@@ -248,6 +253,7 @@ __all__ = [
     "UnprocessableEntityError",
     "VatPolicy",
     "Walk",
+    "WebhookRejectedError",
     "__version__",
     "allegro_models",
     "clean_text",

@@ -84,6 +84,7 @@ from ._procedures import (
     ProcedureRefusedError,
     RefundFailedError,
     UnknownProcedureError,
+    WebhookRejectedError,
 )
 
 __all__ = [
@@ -143,6 +144,7 @@ __all__ = [
     "TooManySessionsError",
     "UnknownProcedureError",
     "UnprocessableEntityError",
+    "WebhookRejectedError",
 ]
 
 # The classes live in private modules grouped by concern; this package is their one public

@@ -198,3 +198,17 @@ class InvoiceFileRejectedError(ProcedureError):
         self.checkout_form_id = checkout_form_id
         self.invoice_id = invoice_id
         self.invoice_number = invoice_number
+
+
+class WebhookRejectedError(AllegroPlentyError, ValueError):
+    """A call to a webhook endpoint that must not be acted on: its signature is missing
+    or wrong, its timestamp is outside the tolerance (a replay), or its body is not a
+    dispatch. Answer it with 400 or 401 and run nothing.
+
+    Attributes:
+        reason: What was wrong (never the secret, never the expected signature).
+    """
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(f"webhook call rejected: {reason}")
+        self.reason = reason

@@ -84,6 +84,32 @@ def binding_for_order(plenty_order_id: int) -> Plan[Binding | None]:
     return _binding_from(rows[0]) if rows else None
 
 
+def bindings_since(
+    account: str,
+    bound_since: float,
+    *,
+    origin: BindingOrigin | None = None,
+    limit: int = 100,
+) -> Plan[list[Binding]]:
+    """See :meth:`ImportLedger.bindings_since`."""
+    since, wanted, limit = rules.bindings_since_args(bound_since, origin, limit)
+    rows = yield Sql(
+        _sql(
+            """SELECT {binding} FROM {s}.bindings
+            WHERE account = %(account)s AND bound_at >= to_timestamp(%(since)s)
+            AND (%(origin)s::text IS NULL OR origin = %(origin)s::text)
+            ORDER BY bound_at, plenty_order_id LIMIT %(limit)s"""
+        ),
+        {
+            "account": account,
+            "since": since,
+            "origin": None if wanted is None else wanted.value,
+            "limit": limit,
+        },
+    )
+    return [_binding_from(row) for row in rows]
+
+
 def update_binding(
     account: str,
     form_id: str,

@@ -27,7 +27,7 @@ from typing import Any
 from ..errors import LedgerSchemaError
 from . import _pg_schema as schema
 from . import _rules as rules
-from ._pg_bindings import bind, binding, binding_for_order, update_binding
+from ._pg_bindings import bind, binding, binding_for_order, bindings_since, update_binding
 from ._pg_claims import claim, confirm, release_claim, renew
 from ._pg_cursors import (
     consume_status_write,
@@ -74,6 +74,7 @@ __all__ = [
     "bind",
     "binding",
     "binding_for_order",
+    "bindings_since",
     "check_schema",
     "claim",
     "clear_failure",
@@ -175,7 +176,8 @@ def migrate() -> Plan[int]:
 PROTOCOL_PLANS: Mapping[str, Callable[..., Plan[Any]]] = {
     plan.__name__: plan
     for plan in (
-        claim, renew, confirm, release_claim, bind, binding, binding_for_order, update_binding,
+        claim, renew, confirm, release_claim, bind, binding, binding_for_order,
+        bindings_since, update_binding,
         decide, decision, needs_look, record_failure, quarantine, failure, clear_failure,
         due_retries, failures, release_failure, mark_handled, cursor, save_cursor, sweep_due,
         record_sweep, last_sweep, record_status_write, forget_status_write, consume_status_write,

@@ -78,6 +78,23 @@ def count(name: str, value: object) -> int:
     return value
 
 
+def bindings_since_args(
+    bound_since: object, origin: object, limit: object
+) -> tuple[float, BindingOrigin | None, int]:
+    """The checked arguments of ``bindings_since``: a time, an origin or ``None``, a limit."""
+    if (
+        isinstance(bound_since, bool)
+        or not isinstance(bound_since, int | float)
+        or not math.isfinite(bound_since)
+    ):
+        raise LedgerInputError(f"bound_since must be a time in seconds, got {bound_since!r}")
+    try:
+        wanted = None if origin is None else BindingOrigin(origin)
+    except ValueError:
+        raise LedgerInputError(f"origin must be a BindingOrigin, got {origin!r}") from None
+    return float(bound_since), wanted, count("limit", limit)
+
+
 def expected_version(value: object) -> int:
     """The cursor version a save is based on (0: no cursor yet)."""
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:

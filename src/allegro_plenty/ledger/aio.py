@@ -88,6 +88,7 @@ class AsyncLedger(AsyncImportLedger):
     bind = _on_worker(ImportLedger.bind)
     binding = _on_worker(ImportLedger.binding)
     binding_for_order = _on_worker(ImportLedger.binding_for_order)
+    bindings_since = _on_worker(ImportLedger.bindings_since)
     update_binding = _on_worker(ImportLedger.update_binding)
     decide = _on_worker(ImportLedger.decide)
     decision = _on_worker(ImportLedger.decision)

@@ -178,6 +178,26 @@ class MemoryLedger(DerivedCalls, ExecutionCalls):
         """See :meth:`ImportLedger.binding_for_order`."""
         return self._by_order.get(rules.order_id(plenty_order_id))
 
+    def bindings_since(
+        self,
+        account: str,
+        bound_since: float,
+        *,
+        origin: BindingOrigin | None = None,
+        limit: int = 100,
+    ) -> list[Binding]:
+        """See :meth:`ImportLedger.bindings_since`."""
+        since, wanted, limit = rules.bindings_since_args(bound_since, origin, limit)
+        with self._lock:
+            found = [
+                b
+                for b in self._bindings.values()
+                if b.account == account
+                and b.bound_at >= since
+                and (wanted is None or b.origin is wanted)
+            ]
+        return sorted(found, key=lambda b: (b.bound_at, b.plenty_order_id))[:limit]
+
     def update_binding(
         self,
         account: str,

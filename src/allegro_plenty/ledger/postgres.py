@@ -188,6 +188,7 @@ class _PostgresLedgerBase(Generic[PoolT]):
     bind = _Planned(plans.bind)
     binding = _Planned(plans.binding)
     binding_for_order = _Planned(plans.binding_for_order)
+    bindings_since = _Planned(plans.bindings_since)
     update_binding = _Planned(plans.update_binding)
     decide = _Planned(plans.decide)
     decision = _Planned(plans.decision)

@@ -115,6 +115,23 @@ class ImportLedger(Protocol):
         """The binding of a plentymarkets order (whatever its account), or ``None``."""
         ...
 
+    def bindings_since(
+        self,
+        account: str,
+        bound_since: float,
+        *,
+        origin: BindingOrigin | None = None,
+        limit: int = 100,
+    ) -> list[Binding]:
+        """The account's bindings made at or after ``bound_since`` (ledger clock), of
+        ``origin`` if given, oldest first (by ``bound_at``, then order id), at most ``limit``.
+
+        The triggers find the orders the importer created here. A binding made by
+        a transaction that began earlier may carry an earlier ``bound_at`` than one
+        already listed: read again from a little before the last ``bound_at`` seen.
+        """
+        ...
+
     def update_binding(
         self,
         account: str,
@@ -381,6 +398,10 @@ class AsyncImportLedger(Protocol):
     ) -> Binding: ...  # fmt: skip
     async def binding(self, account: str, form_id: str) -> Binding | None: ...
     async def binding_for_order(self, plenty_order_id: int) -> Binding | None: ...
+    async def bindings_since(
+        self, account: str, bound_since: float, *,
+        origin: BindingOrigin | None = None, limit: int = 100,
+    ) -> list[Binding]: ...  # fmt: skip
     async def update_binding(
         self, account: str, form_id: str, *,
         revision: str | None = None, paid_parts: Collection[str] = (),

@@ -402,6 +402,28 @@ class SqliteLedger(DerivedCalls, ExecutionCalls):
         order = rules.order_id(plenty_order_id)
         return self._run(lambda con: sql_rows.binding_for_order(con, order), write=False)
 
+    def bindings_since(
+        self,
+        account: str,
+        bound_since: float,
+        *,
+        origin: BindingOrigin | None = None,
+        limit: int = 100,
+    ) -> list[Binding]:
+        """See :meth:`ImportLedger.bindings_since`."""
+        since, wanted, limit = rules.bindings_since_args(bound_since, origin, limit)
+
+        def select(con: sqlite3.Connection) -> list[Binding]:
+            rows = con.execute(
+                f"""SELECT {sql_rows.BINDING_COLUMNS} FROM bindings
+                WHERE account = ? AND bound_at >= ? AND (? IS NULL OR origin = ?)
+                ORDER BY bound_at, plenty_order_id LIMIT ?""",  # noqa: S608
+                (account, since, wanted and wanted.value, wanted and wanted.value, limit),
+            ).fetchall()
+            return [sql_rows.binding_from(con, row) for row in rows]
+
+        return self._run(select, write=False)
+
     def update_binding(
         self,
         account: str,

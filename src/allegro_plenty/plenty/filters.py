@@ -172,6 +172,9 @@ class OrderFilter:
     sort_order: str | None = attrs.field(
         default=None, validator=_one_of(SORT_ORDERS), metadata=_wire("sortOrder")
     )
+    order_ids: tuple[int, ...] = attrs.field(
+        default=(), converter=_types, validator=_check_types, metadata=_wire("orderIds")
+    )
 
     def params(self) -> dict[str, object]:
         """The filter as query parameters named as the spec names them."""
@@ -181,6 +184,7 @@ class OrderFilter:
         }
         # One comma-separated value: the spec declares ``orderType`` as a string.
         params["orderType"] = ",".join(map(str, self.order_types)) or None
+        params["orderIds"] = ",".join(map(str, self.order_ids)) or None
         return params
 
 

@@ -6,7 +6,11 @@ the same: handlers keyed by a stable string (:class:`EventProcedureHandler`), a
 registry (:class:`ProcedureRegistry`, the built-ins in :func:`builtin_registry`),
 and runners (:class:`ProcedureRunner`, :class:`AsyncProcedureRunner`) that
 dispatch a procedure on a plentymarkets order and record every execution in the
-ledger, keyed by (account, procedure, order, subject). See ``docs/procedures.md``.
+ledger, keyed by (account, procedure, order, subject). Triggers: a webhook
+endpoint checks plentymarkets' calls with :func:`verify_webhook` and dispatches;
+without a plugin, :class:`ProcedurePoller` runs procedures on status transitions,
+imported orders and new package numbers (:class:`StatusRule`,
+:class:`CreatedRule`, :class:`TrackingSweep`). See ``docs/procedures.md``.
 
 Handlers are plans (:data:`Plan`): ``yield from call(context.allegro, "get_checkout_form",
 form_id)`` calls the account's Allegro client, synchronously or awaited, whichever
@@ -46,18 +50,25 @@ from .outcome import (
     ProcedureOutcome,
     ProcedureReport,
 )
+from .poll import PollReport
+from .poller import AsyncProcedurePoller, ProcedurePoller
 from .registry import ProcedureRegistry
 from .resolve import REFERRER_CURSOR
+from .rules import CreatedRule, PollSettings, StatusRule, TrackingSweep
 from .runner import AsyncProcedureRunner, ProcedureRunner
+from .webhook import SIGNATURE_HEADER, parse_webhook, sign_webhook, verify_webhook
 
 __all__ = [
     "OTHER_CARRIER",
     "REFERRER_CURSOR",
+    "SIGNATURE_HEADER",
     "Action",
     "ActionOutcome",
+    "AsyncProcedurePoller",
     "AsyncProcedureRunner",
     "CarrierMap",
     "CarrierMapping",
+    "CreatedRule",
     "Dispatch",
     "DispatchFailure",
     "DisplayNames",
@@ -68,19 +79,27 @@ __all__ = [
     "ExecutionStatus",
     "InvoiceOrders",
     "Plan",
+    "PollReport",
+    "PollSettings",
     "ProcedureConfig",
     "ProcedureContext",
     "ProcedureOrder",
     "ProcedureOutcome",
+    "ProcedurePoller",
     "ProcedureRegistry",
     "ProcedureReport",
     "ProcedureRunner",
     "ProcedureSettings",
     "RefundReasonMap",
     "Skipped",
+    "StatusRule",
+    "TrackingSweep",
     "UnmappedCarrier",
     "Waiting",
     "builtin_registry",
     "call",
+    "parse_webhook",
     "refuse_one_fulfillment",
+    "sign_webhook",
+    "verify_webhook",
 ]

@@ -10,6 +10,7 @@ import pytest
 
 from ...errors import BindingConflictError, LedgerInputError, NotInLedgerError
 from ...ledger import BindingOrigin, FormVersion, ImportLedger
+from .._clock import FakeClock
 from .._ledger_race import bind_one_form, race
 from ._base import (
     ACCOUNT,
@@ -35,6 +36,26 @@ class _BindingCases(_ContractBase):
         other = ledger.bind(OTHER_ACCOUNT, "form-1", 502, origin=BindingOrigin.ADOPTED)
         assert ledger.binding_for_order(502) == other
         assert ledger.binding(ACCOUNT, "form-1") == bound
+
+    def test_bindings_since_lists_an_accounts_bindings_by_time_and_origin(
+        self, ledger: ImportLedger, clock: FakeClock
+    ) -> None:
+        start = clock.time()
+        first = ledger.bind(ACCOUNT, "form-1", 501, origin=BindingOrigin.CREATED)
+        clock.advance(10)
+        adopted = ledger.bind(ACCOUNT, "form-2", 502, origin=BindingOrigin.ADOPTED)
+        ledger.bind(OTHER_ACCOUNT, "form-3", 503, origin=BindingOrigin.CREATED)
+        clock.advance(10)
+        last = ledger.bind(ACCOUNT, "form-4", 504, origin=BindingOrigin.CREATED)
+        assert ledger.bindings_since(ACCOUNT, start) == [first, adopted, last]
+        created = ledger.bindings_since(ACCOUNT, start, origin=BindingOrigin.CREATED)
+        assert created == [first, last]
+        assert ledger.bindings_since(ACCOUNT, start + 5, origin=BindingOrigin.CREATED) == [last]
+        assert ledger.bindings_since(ACCOUNT, last.bound_at) == [last]
+        assert ledger.bindings_since(ACCOUNT, start, limit=1) == [first]
+        assert ledger.bindings_since(ACCOUNT, last.bound_at + 1) == []
+        with pytest.raises(LedgerInputError, match="bound_since"):
+            ledger.bindings_since(ACCOUNT, float("nan"))
 
     def test_binding_again_to_the_same_order_changes_nothing(self, ledger: ImportLedger) -> None:
         bound = ledger.bind(ACCOUNT, "form-1", 501, origin=BindingOrigin.CREATED, revision="r1")
