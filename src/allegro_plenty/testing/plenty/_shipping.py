@@ -66,7 +66,7 @@ class Shipping(Resource):
             updated_at=now,
             parent_id=order_id,
         )
-        self.state.orders[child_id] = child
+        self.state.store_order(child)
         parent.data["hasDeliveryOrders"] = True
         self.state.touch(parent)
         self.state.record_status(child, user_id=1, text="Delivery order created")
