@@ -134,3 +134,17 @@ class WithoutBusyRetry(SqliteLedger):
             return self._transaction(con, work, write)
         finally:
             con.close()
+
+
+class ExecutionsReadThenWritten(SqliteLedger):
+    """Reads an execution in one transaction and writes the change in another, so
+    two workers that read it before either wrote both begin it."""
+
+    def _change_execution(self, key, change):  # type: ignore[no-untyped-def]
+        from allegro_plenty.ledger import _sqlite_rows as sql_rows
+
+        row = self._run(lambda con: sql_rows.execution_row(con, key), write=False)
+        new, result = change(row, self._clock())
+        if new is not None and new is not row:
+            self._run(lambda con: sql_rows.store_execution(con, new), write=True)
+        return result

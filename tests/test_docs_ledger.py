@@ -70,4 +70,4 @@ def test_the_bring_your_own_ledger_example_passes_the_contract(tmp_path: Path) -
     arguments = ["-m", "pytest", "-q", "-p", "no:cacheprovider", "-k", "not among_processes"]
     run = _run([*arguments, "test_my_ledger.py"], tmp_path)
     assert run.returncode == 0, run.stdout + run.stderr
-    assert re.search(r"\b76 passed, 1 skipped, 4 deselected", run.stdout), run.stdout
+    assert re.search(r"\b108 passed, 1 skipped, 6 deselected", run.stdout), run.stdout

@@ -71,6 +71,18 @@ from allegro_plenty import (
 from allegro_plenty._http import engine
 from allegro_plenty.allegro.auth import DeviceAuthorization
 from allegro_plenty.allegro.models import NewRefund, NewShipment, RefundReason, RefundReference
+from allegro_plenty.errors import (
+    AllegroRefusedError,
+    CarrierNotMappedError,
+    LineItemsUnclearError,
+    NotFromAllegroError,
+    NotRefundableError,
+    OneFulfillmentError,
+    ProcedureError,
+    ProcedureRefusedError,
+    RefundFailedError,
+    UnknownProcedureError,
+)
 from allegro_plenty.plenty.models import NewOrder
 
 from . import plenty_fakes
@@ -303,6 +315,16 @@ NOT_SENT: list[tuple[str, AllegroPlentyError]] = [
     ("not in the ledger", NotInLedgerError("unbound")),
     ("several orders carry the form", DuplicateOrdersFound("form-1", [7, 8])),
     ("a foreign order carries the form", ForeignOrderExists("form-1", 7, Decimal(2))),
+    ("a procedure's error", ProcedureError("procedure")),
+    ("no such procedure", UnknownProcedureError("x", ["allegro.refund"])),
+    ("not an Allegro order", NotFromAllegroError(7, "foreign referrer")),
+    ("a procedure refused the order", ProcedureRefusedError("refused")),
+    ("One Fulfillment", OneFulfillmentError("f-1", "allegro.tracking")),
+    ("cash on delivery not refunded", NotRefundableError("f-1", "cash on delivery")),
+    ("line items unclear", LineItemsUnclearError(7, "variation 3 in two line items")),
+    ("carrier not mapped", CarrierNotMappedError(6, "not in the carrier map")),
+    ("Allegro refused a procedure's write", AllegroRefusedError("p", 422, ["X"], "no")),
+    ("Allegro ended a refund CANCELED", RefundFailedError("r-1", "CANCELED")),
     ("the base class", AllegroPlentyError("anything")),
 ]
 

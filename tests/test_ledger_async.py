@@ -38,7 +38,7 @@ def _methods(protocol: type) -> dict[str, Callable[..., Any]]:
 def test_the_sync_and_async_protocols_have_the_same_methods_and_parameters() -> None:
     sync, asynchronous = _methods(ImportLedger), _methods(AsyncImportLedger)
     assert sorted(sync) == sorted(asynchronous)
-    assert len(sync) == 29
+    assert len(sync) == 38
     for name, method in sync.items():
         assert inspect.iscoroutinefunction(asynchronous[name]), name
         assert not inspect.iscoroutinefunction(method), name

@@ -23,12 +23,14 @@ from .ledger_broken import (
     ClaimWithoutCompareAndSet,
     CursorWithoutVersionCheck,
     DecisionsIgnoringTheFingerprint,
+    ExecutionsReadThenWritten,
     RenewWithoutOwnerCheck,
 )
 
 # Reached through the module, so that pytest does not collect the suite here again.
 CONTRACT = test_ledger_contract.TestSqliteLedger()
 RACE_BROKEN = r"at once|within its lease|taken while held"
+EXECUTION_RACE_BROKEN = r"ran \d+ times|within its lease|could not finish"
 
 
 def _open(kind: type[SqliteLedger], tmp_path: Path, clock: FakeClock) -> ImportLedger:
@@ -79,3 +81,9 @@ def test_the_decision_case_catches_a_ledger_ignoring_the_fingerprint(tmp_path: P
     ledger = _open(DecisionsIgnoringTheFingerprint, tmp_path, FakeClock())
     with pytest.raises(AssertionError):
         CONTRACT.test_decisions_are_reopened_by_a_changed_form_or_fingerprint(ledger)
+
+
+def test_the_execution_race_catches_executions_read_then_written(tmp_path: Path) -> None:
+    ledger = _open(ExecutionsReadThenWritten, tmp_path, FakeClock())
+    with pytest.raises(AssertionError, match=EXECUTION_RACE_BROKEN):
+        CONTRACT.test_each_execution_runs_once_among_threads(ledger)

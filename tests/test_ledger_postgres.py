@@ -194,8 +194,8 @@ def test_migrate_makes_the_current_schema(postgres: Postgres, ledger: PostgresLe
         ledger.schema,
     )
     assert [t for (t,) in tables] == [
-        "bindings", "claims", "cursors", "decisions", "failures", "schema_version",
-        "status_writes", "sweeps",
+        "bindings", "claims", "cursors", "decisions", "executions", "failures",
+        "schema_version", "status_writes", "sweeps",
     ]  # fmt: skip
     version = _query(postgres.dsn, f"SELECT version FROM {ledger.schema}.schema_version")
     assert version == [(len(schema.MIGRATIONS),)]
@@ -235,19 +235,10 @@ def test_a_schema_of_something_else_is_not_taken_over(postgres: Postgres, pg_sch
     ledger.close()
 
 
-V2_STEP = (
-    """CREATE TABLE {s}.executions (
-        account text NOT NULL, procedure text NOT NULL, plenty_order_id bigint NOT NULL,
-        subject text NOT NULL, state text NOT NULL,
-        PRIMARY KEY (account, procedure, plenty_order_id, subject))""",
-)
-
-
-def test_the_v1_store_migrates_in_place_when_a_release_appends_a_step(
-    postgres: Postgres, pg_schema: str, monkeypatch: pytest.MonkeyPatch
+def test_the_v1_store_migrates_in_place_to_the_executions_schema(
+    postgres: Postgres, pg_schema: str
 ) -> None:
     load_legacy_dump(postgres.dsn, pg_schema)
-    monkeypatch.setattr(schema, "MIGRATIONS", [*schema.MIGRATIONS, V2_STEP])
     ledger = open_ledger(postgres.dsn, pg_schema)
     with pytest.raises(LedgerSchemaError, match="version 1; this release needs 2"):
         ledger.binding_for_order(9001)
@@ -256,22 +247,47 @@ def test_the_v1_store_migrates_in_place_when_a_release_appends_a_step(
     check_legacy_records(ledger)
     ledger.close()
     assert _query(postgres.dsn, f"SELECT version FROM {pg_schema}.schema_version") == [(2,)]
-    assert _query(postgres.dsn, f"SELECT count(*) FROM {pg_schema}.executions") == [(0,)]
+    assert _query(postgres.dsn, f"SELECT count(*) FROM {pg_schema}.executions") == [(1,)]
+
+
+LATER_STEP = (
+    """CREATE TABLE {s}.later_things (
+        account text NOT NULL, thing text NOT NULL, PRIMARY KEY (account, thing))""",
+)
+
+
+def test_the_v1_store_migrates_in_place_when_a_release_appends_a_step(
+    postgres: Postgres, pg_schema: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    load_legacy_dump(postgres.dsn, pg_schema)
+    monkeypatch.setattr(schema, "MIGRATIONS", [*schema.MIGRATIONS, LATER_STEP])
+    ledger = open_ledger(postgres.dsn, pg_schema)
+    with pytest.raises(LedgerSchemaError, match="version 1; this release needs 3"):
+        ledger.binding_for_order(9001)
+    assert ledger.migrate() == 3
+    assert ledger.migrate() == 3
+    check_legacy_records(ledger)
+    ledger.close()
+    assert _query(postgres.dsn, f"SELECT version FROM {pg_schema}.schema_version") == [(3,)]
+    assert _query(postgres.dsn, f"SELECT count(*) FROM {pg_schema}.later_things") == [(0,)]
 
 
 def test_a_failing_migration_step_leaves_the_store_as_it_was(
     postgres: Postgres, pg_schema: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     load_legacy_dump(postgres.dsn, pg_schema)
-    broken = (*V2_STEP, "ALTER TABLE {s}.no_such_table ADD COLUMN x text")
-    monkeypatch.setattr(schema, "MIGRATIONS", [*schema.MIGRATIONS, broken])
+    broken = (*LATER_STEP, "ALTER TABLE {s}.no_such_table ADD COLUMN x text")
+    current = list(schema.MIGRATIONS)
+    monkeypatch.setattr(schema, "MIGRATIONS", [*current, broken])
     with pytest.raises(LedgerStorageError, match="no_such_table"):
         open_ledger(postgres.dsn, pg_schema).migrate()
     assert _query(postgres.dsn, f"SELECT version FROM {pg_schema}.schema_version") == [(1,)]
-    assert _query(postgres.dsn, "SELECT to_regclass(%s)", f"{pg_schema}.executions") == [(None,)]
-    monkeypatch.setattr(schema, "MIGRATIONS", [*schema.MIGRATIONS[:1], V2_STEP])
+    for table in ("later_things", "executions"):
+        found = _query(postgres.dsn, "SELECT to_regclass(%s)", f"{pg_schema}.{table}")
+        assert found == [(None,)]
+    monkeypatch.setattr(schema, "MIGRATIONS", [*current, LATER_STEP])
     ledger = open_ledger(postgres.dsn, pg_schema)
-    assert ledger.migrate() == 2
+    assert ledger.migrate() == 3
     check_legacy_records(ledger)
     ledger.close()
 

@@ -162,20 +162,8 @@ def test_the_v1_file_opens_with_auto_migrate(tmp_path: Path) -> None:
     check_legacy_records(SqliteLedger(old))
 
 
-V2_STEP = (
-    """CREATE TABLE executions (
-        account TEXT NOT NULL, procedure TEXT NOT NULL, plenty_order_id INTEGER NOT NULL,
-        subject TEXT NOT NULL, state TEXT NOT NULL,
-        PRIMARY KEY (account, procedure, plenty_order_id, subject)
-    ) WITHOUT ROWID""",
-)
-
-
-def test_a_v1_file_migrates_in_place_when_a_release_appends_a_step(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_a_v1_file_migrates_in_place_to_the_executions_schema(tmp_path: Path) -> None:
     old = sqlite_file_from_dump(FIXTURES / "sqlite_v1.sql", tmp_path / "v1.db")
-    monkeypatch.setattr(schema, "MIGRATIONS", [*schema.MIGRATIONS, V2_STEP])
     ledger = SqliteLedger(old, auto_migrate=False)
     with pytest.raises(LedgerSchemaError, match="version 1; this release needs 2"):
         ledger.binding_for_order(9001)
@@ -184,22 +172,49 @@ def test_a_v1_file_migrates_in_place_when_a_release_appends_a_step(
     check_legacy_records(ledger)
     ledger.close()
     assert rows(old, "SELECT value FROM meta WHERE key = 'schema_version'") == [("2",)]
-    assert rows(old, "SELECT count(*) FROM executions") == [(0,)]
+    assert rows(old, "SELECT count(*) FROM executions") == [(1,)]
+
+
+LATER_STEP = (
+    """CREATE TABLE later_things (
+        account TEXT NOT NULL, thing TEXT NOT NULL, PRIMARY KEY (account, thing)
+    ) WITHOUT ROWID""",
+)
+
+
+def test_a_v1_file_migrates_in_place_when_a_release_appends_a_step(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    old = sqlite_file_from_dump(FIXTURES / "sqlite_v1.sql", tmp_path / "v1.db")
+    monkeypatch.setattr(schema, "MIGRATIONS", [*schema.MIGRATIONS, LATER_STEP])
+    ledger = SqliteLedger(old, auto_migrate=False)
+    with pytest.raises(LedgerSchemaError, match="version 1; this release needs 3"):
+        ledger.binding_for_order(9001)
+    assert ledger.migrate() == 3
+    assert ledger.migrate() == 3
+    check_legacy_records(ledger)
+    ledger.close()
+    assert rows(old, "SELECT value FROM meta WHERE key = 'schema_version'") == [("3",)]
+    assert rows(old, "SELECT count(*) FROM later_things") == [(0,)]
 
 
 def test_a_failing_migration_step_leaves_the_file_as_it_was(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     old = sqlite_file_from_dump(FIXTURES / "sqlite_v1.sql", tmp_path / "v1.db")
-    broken_step = (*V2_STEP, "ALTER TABLE no_such_table ADD COLUMN x TEXT")
-    monkeypatch.setattr(schema, "MIGRATIONS", [*schema.MIGRATIONS, broken_step])
+    broken_step = (*LATER_STEP, "ALTER TABLE no_such_table ADD COLUMN x TEXT")
+    current = list(schema.MIGRATIONS)
+    monkeypatch.setattr(schema, "MIGRATIONS", [*current, broken_step])
     with pytest.raises(LedgerStorageError, match="no_such_table"):
         SqliteLedger(old).migrate()
+    # The steps before the broken one commit with it or not at all: still version 1.
     assert rows(old, "SELECT value FROM meta WHERE key = 'schema_version'") == [("1",)]
-    assert ("executions",) not in rows(old, "SELECT name FROM sqlite_master")
-    monkeypatch.setattr(schema, "MIGRATIONS", [*schema.MIGRATIONS[:1], V2_STEP])
+    tables = rows(old, "SELECT name FROM sqlite_master")
+    assert ("later_things",) not in tables
+    assert ("executions",) not in tables
+    monkeypatch.setattr(schema, "MIGRATIONS", [*current, LATER_STEP])
     ledger = SqliteLedger(old)
-    assert ledger.migrate() == 2
+    assert ledger.migrate() == 3
     check_legacy_records(ledger)
 
 

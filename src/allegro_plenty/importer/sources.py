@@ -93,18 +93,23 @@ def due_retries(run: AccountRun) -> Plan[None]:
 def _start(run: AccountRun) -> Plan[Cursor | None]:
     """The first run: events from now on; the sweep from now (or the backfill window) on.
 
-    Returns the sweep's first cursor.
+    The sweep's cursor is stored first: once the events cursor exists, the journal
+    is read only past ``now``, so the sweep must already be there to cover what came
+    before. A run that dies between the two leaves the sweep's cursor; the next one
+    stores the events cursor.
+
+    Returns the sweep's first cursor (``None`` if another run stored it).
     """
     stats: OrderEventStats = yield from call(run.allegro, "get_order_event_stats")
     now = yield from _now(run)
     latest = stats.latest_event
     base = latest.occurred_at if latest is not None else now
     back = timedelta(seconds=run.settings.backfill or run.settings.sweep_lag)
-    events = {"last": latest.id if latest else None, "read_at": format_allegro_datetime(now)}
-    if (yield from _save(run, EVENTS, events, 0)) is None:
-        return None  # another worker started: it sweeps
     sweep = {"watermark": format_allegro_datetime(base - back), "walk": None, "newest": None}
-    return (yield from _save(run, SWEEP, sweep, 0))
+    started = yield from _save(run, SWEEP, sweep, 0)
+    events = {"last": latest.id if latest else None, "read_at": format_allegro_datetime(now)}
+    yield from _save(run, EVENTS, events, 0)
+    return started
 
 
 def _restart(run: AccountRun, stored: Cursor, why: str) -> Plan[bool]:

@@ -1,5 +1,6 @@
 """The import ledger: which Allegro form became which plentymarkets order, who works on
-what right now, what was decided and why, what failed and when to try again.
+what right now, what was decided and why, what failed and when to try again, and
+which event procedure ran on which order and subject (the executions, schema v2).
 
 The importer and the procedures stand on it; it imports neither, nor any client.
 :class:`SqliteLedger` (one file, many threads and processes on one machine) is the
@@ -20,6 +21,11 @@ from .records import (
     Claim,
     Cursor,
     Decision,
+    Execution,
+    ExecutionBlock,
+    ExecutionClaim,
+    ExecutionStart,
+    ExecutionState,
     Failure,
     FormVersion,
     StatusWrite,
@@ -35,6 +41,11 @@ __all__ = [
     "Claim",
     "Cursor",
     "Decision",
+    "Execution",
+    "ExecutionBlock",
+    "ExecutionClaim",
+    "ExecutionStart",
+    "ExecutionState",
     "Failure",
     "FormVersion",
     "ImportLedger",

@@ -82,5 +82,32 @@ V1: Sequence[str] = (
     "CREATE INDEX status_writes_by_order ON {s}.status_writes (plenty_order_id, status, id)",
 )
 
-MIGRATIONS: list[Sequence[str]] = [V1]
+V2: Sequence[str] = (
+    # The executions of event procedures, with the claim of the attempt under way
+    # (owner, epoch, lease_until) in the same row. ``data`` is json, kept as written.
+    """CREATE TABLE {s}.executions (
+        account text NOT NULL,
+        procedure text NOT NULL,
+        plenty_order_id bigint NOT NULL,
+        subject text NOT NULL,
+        state text NOT NULL CHECK (state IN ('pending', 'done', 'skipped', 'failed')),
+        reason text,
+        last_error text,
+        attempts integer NOT NULL,
+        next_retry_at timestamptz,
+        quarantined boolean NOT NULL,
+        data json NOT NULL,
+        created_at timestamptz NOT NULL,
+        updated_at timestamptz NOT NULL,
+        owner text,
+        epoch bigint NOT NULL,
+        lease_until timestamptz NOT NULL,
+        PRIMARY KEY (account, procedure, plenty_order_id, subject)
+    )""",
+    """CREATE INDEX executions_due ON {s}.executions (account, next_retry_at)
+        WHERE state IN ('pending', 'failed') AND NOT quarantined""",
+    "CREATE INDEX executions_by_order ON {s}.executions (plenty_order_id)",
+)
+
+MIGRATIONS: list[Sequence[str]] = [V1, V2]
 """Step ``MIGRATIONS[n - 1]`` brings a schema to version ``n``. Append only."""

@@ -6,7 +6,8 @@ import json
 import sqlite3
 from typing import Any
 
-from .records import JSON, Binding, BindingOrigin, Failure
+from . import _rules as rules
+from .records import JSON, Binding, BindingOrigin, Execution, ExecutionState, Failure
 
 BINDING_COLUMNS = "account, form_id, plenty_order_id, origin, revision, bound_at, note"
 
@@ -86,3 +87,46 @@ def json_value(text: str) -> JSON:
     """A cursor value stored as JSON text."""
     value: JSON = json.loads(text)
     return value
+
+
+EXECUTION_COLUMNS = (
+    "account, procedure, plenty_order_id, subject, state, reason, last_error, attempts, "
+    "next_retry_at, quarantined, data, created_at, updated_at, owner, epoch, lease_until"
+)
+
+
+def execution_row(con: sqlite3.Connection, key: rules.ExecutionKey) -> rules.ExecutionRow | None:
+    """The stored row of one execution."""
+    row = con.execute(
+        f"""SELECT {EXECUTION_COLUMNS} FROM executions
+        WHERE account = ? AND procedure = ? AND plenty_order_id = ? AND subject = ?""",  # noqa: S608
+        key,
+    ).fetchone()
+    return None if row is None else execution_row_from(row)
+
+
+def execution_row_from(row: Any) -> rules.ExecutionRow:
+    """An execution row from its columns (``EXECUTION_COLUMNS``)."""
+    *fields, created, updated, owner, epoch, lease_until = row
+    account, procedure, order, subject, state, reason, error, attempts, retry_at, held, data = (
+        fields
+    )
+    execution = Execution(
+        account, procedure, order, subject, ExecutionState(state), reason, error, attempts,
+        retry_at, bool(held), json.loads(data), created, updated,
+    )  # fmt: skip
+    return rules.ExecutionRow(execution, owner, epoch, lease_until)
+
+
+def store_execution(con: sqlite3.Connection, row: rules.ExecutionRow) -> None:
+    """Insert or replace an execution's row."""
+    e = row.execution
+    con.execute(
+        f"INSERT OR REPLACE INTO executions ({EXECUTION_COLUMNS}) "  # noqa: S608
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            e.account, e.procedure, e.plenty_order_id, e.subject, e.state.value, e.reason,
+            e.last_error, e.attempts, e.next_retry_at, e.quarantined, rules.json_text(e.data),
+            e.created_at, e.updated_at, row.owner, row.epoch, row.lease_until,
+        ),
+    )  # fmt: skip

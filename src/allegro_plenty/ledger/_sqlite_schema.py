@@ -1,7 +1,7 @@
 """The SQLite ledger's schema, as an append-only list of migration steps.
 
 Step *n* takes a file from schema version *n - 1* to *n*. A released step is
-never edited: a later release appends a step (schema v2 adds the procedures'
+never edited: a later release appends a step (schema v2 added the procedures'
 executions), and ``migrate()`` applies every step the file has not seen, each
 in the same transaction as the version bump that records it.
 
@@ -91,7 +91,35 @@ V1: Sequence[str] = (
     "CREATE INDEX status_writes_by_order ON status_writes (plenty_order_id, status, id)",
 )
 
-MIGRATIONS: list[Sequence[str]] = [V1]
+V2: Sequence[str] = (
+    # The executions of event procedures, with the claim of the attempt under way
+    # (owner, epoch, lease_until) in the same row: claiming is one read-then-write
+    # under the write lock. ``data`` is JSON text.
+    """CREATE TABLE executions (
+        account TEXT NOT NULL,
+        procedure TEXT NOT NULL,
+        plenty_order_id INTEGER NOT NULL,
+        subject TEXT NOT NULL,
+        state TEXT NOT NULL CHECK (state IN ('pending', 'done', 'skipped', 'failed')),
+        reason TEXT,
+        last_error TEXT,
+        attempts INTEGER NOT NULL,
+        next_retry_at REAL,
+        quarantined INTEGER NOT NULL,
+        data TEXT NOT NULL,
+        owner TEXT,
+        epoch INTEGER NOT NULL,
+        lease_until REAL NOT NULL,
+        created_at REAL NOT NULL,
+        updated_at REAL NOT NULL,
+        PRIMARY KEY (account, procedure, plenty_order_id, subject)
+    ) WITHOUT ROWID""",
+    """CREATE INDEX executions_due ON executions (account, next_retry_at)
+        WHERE state IN ('pending', 'failed') AND NOT quarantined""",
+    "CREATE INDEX executions_by_order ON executions (plenty_order_id)",
+)
+
+MIGRATIONS: list[Sequence[str]] = [V1, V2]
 """Step ``MIGRATIONS[n - 1]`` brings a file to schema version ``n``. Append only."""
 
 

@@ -7,12 +7,13 @@ import threading
 import time
 from collections.abc import Callable, Collection
 from decimal import Decimal
+from typing import TypeVar, cast
 
 import attrs
 
 from ..errors import ClaimLostError, CursorConflictError, NotInLedgerError
 from . import _rules as rules
-from ._base import DerivedCalls
+from ._base import DerivedCalls, ExecutionCalls
 from .records import (
     JSON,
     Binding,
@@ -20,6 +21,9 @@ from .records import (
     Claim,
     Cursor,
     Decision,
+    Execution,
+    ExecutionStart,
+    ExecutionState,
     Failure,
     FormVersion,
     StatusWrite,
@@ -27,12 +31,14 @@ from .records import (
 
 __all__ = ["MemoryLedger"]
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+
+T = TypeVar("T")
 
 _Key = tuple[str, str]
 
 
-class MemoryLedger(DerivedCalls):
+class MemoryLedger(DerivedCalls, ExecutionCalls):
     """:class:`~allegro_plenty.ledger.ImportLedger` in memory, safe across threads.
 
     Everything is lost with the process, and other processes cannot share it:
@@ -58,6 +64,7 @@ class MemoryLedger(DerivedCalls):
         self._sweeps: dict[str, float] = {}
         self._status_writes: list[StatusWrite] = []
         self._next_write_id = 1
+        self._executions: dict[rules.ExecutionKey, rules.ExecutionRow] = {}
 
     def __repr__(self) -> str:
         return f"MemoryLedger(bindings={len(self._bindings)}, failures={len(self._failures)})"
@@ -376,6 +383,59 @@ class MemoryLedger(DerivedCalls):
                     del self._status_writes[index]
                     return True
             return False
+
+    # --- executions --------------------------------------------------------------------
+
+    def _change_execution(self, key: rules.ExecutionKey, change: rules.Change[T]) -> T:
+        with self._lock:
+            row = self._executions.get(key)
+            new, result = change(row, self._clock())
+            if new is not None and new is not row:
+                self._executions[key] = new
+            return _copied(result)
+
+    def execution(
+        self, account: str, procedure: str, plenty_order_id: int, subject: str
+    ) -> Execution | None:
+        """See :meth:`ImportLedger.execution`."""
+        row = self._executions.get((account, procedure, plenty_order_id, subject))
+        return None if row is None else _copied(row.execution)
+
+    def due_executions(self, account: str, *, limit: int = 100) -> list[Execution]:
+        """See :meth:`ImportLedger.due_executions`."""
+        limit = rules.count("limit", limit)
+        with self._lock:
+            now = self._clock()
+            due = [
+                row.execution
+                for key, row in self._executions.items()
+                if key[0] == account and rules.is_due(row.execution, now)
+            ]
+        return [_copied(e) for e in sorted(due, key=rules.due_order)[:limit]]
+
+    def executions(
+        self,
+        account: str | None = None,
+        *,
+        procedure: str | None = None,
+        plenty_order_id: int | None = None,
+        state: ExecutionState | None = None,
+        quarantined: bool | None = None,
+    ) -> list[Execution]:
+        """See :meth:`ImportLedger.executions`."""
+        _, keep = rules.execution_filter(account, procedure, plenty_order_id, state, quarantined)
+        with self._lock:
+            found = [row.execution for row in self._executions.values() if keep(row.execution)]
+        return [_copied(e) for e in sorted(found, key=rules.listing_order)]
+
+
+def _copied(value: T) -> T:
+    """``value`` with any execution's data copied: the caller gets what a database would give."""
+    if isinstance(value, Execution):
+        return cast(T, attrs.evolve(value, data=rules.execution_data(value.data)))
+    if isinstance(value, ExecutionStart):
+        return cast(T, attrs.evolve(value, execution=_copied(value.execution)))
+    return value
 
 
 def _copy(value: JSON) -> JSON:

@@ -208,6 +208,15 @@ class _PostgresLedgerBase(Generic[PoolT]):
     record_status_write = _Planned(plans.record_status_write)
     forget_status_write = _Planned(plans.forget_status_write)
     consume_status_write = _Planned(plans.consume_status_write)
+    begin_execution = _Planned(plans.begin_execution)
+    renew_execution = _Planned(plans.renew_execution)
+    finish_execution = _Planned(plans.finish_execution)
+    postpone_execution = _Planned(plans.postpone_execution)
+    fail_execution = _Planned(plans.fail_execution)
+    execution = _Planned(plans.execution)
+    due_executions = _Planned(plans.due_executions)
+    executions = _Planned(plans.executions)
+    release_execution = _Planned(plans.release_execution)
 
 
 def _on_cursor(ledger: _PostgresLedgerBase[Any], cursor: psycopg.Cursor[Any]) -> _Execute:

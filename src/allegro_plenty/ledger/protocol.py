@@ -8,6 +8,11 @@ parameters; the async ones return awaitables. Every method is keyed by the
 account (the seller id), except :meth:`ImportLedger.binding_for_order`: one
 ledger serves one plentymarkets system, whose order ids are unique.
 
+Executions of event procedures (schema v2) are part of the same protocol rather
+than a protocol of their own: they live in the same store, next to the bindings
+the procedures resolve orders through, under one schema version and one
+migration, so every ledger (and every host's own) has them or is not current.
+
 Durations (``lease``, ``retry_in``, ``interval``) are seconds from the ledger's
 own clock, never absolute times from the caller.
 """
@@ -25,6 +30,10 @@ from .records import (
     Claim,
     Cursor,
     Decision,
+    Execution,
+    ExecutionClaim,
+    ExecutionStart,
+    ExecutionState,
     Failure,
     FormVersion,
     StatusWrite,
@@ -242,6 +251,115 @@ class ImportLedger(Protocol):
         """
         ...
 
+    # --- executions of event procedures (schema v2) ------------------------------------
+
+    def begin_execution(
+        self,
+        account: str,
+        procedure: str,
+        plenty_order_id: int,
+        subject: str,
+        owner: str,
+        *,
+        lease: float,
+    ) -> ExecutionStart:
+        """Claim an execution for ``owner`` for ``lease`` seconds, creating it on first use.
+
+        One compare-and-set: the claim is handed out unless the execution is
+        done or skipped, quarantined, held by another owner whose lease has not
+        run out, or failed and not due yet (``ExecutionStart.blocked`` says
+        which). The owner claiming again renews its claim and keeps its epoch.
+        While claimed, the execution is due again when the lease runs out, so
+        one whose worker died is run again by whoever asks for due executions.
+        """
+        ...
+
+    def renew_execution(
+        self, claim: ExecutionClaim, *, lease: float, data: dict[str, JSON] | None = None
+    ) -> ExecutionClaim:
+        """Extend a held claim to ``lease`` seconds from now; store ``data`` if given.
+
+        Store the data a write needs again (a refund's ``commandId`` and body)
+        with this *before* sending it, and renew right before every write.
+        Raises :class:`~allegro_plenty.errors.ClaimLostError` when another
+        worker took the execution over.
+        """
+        ...
+
+    def finish_execution(
+        self,
+        claim: ExecutionClaim,
+        state: ExecutionState,
+        *,
+        reason: str | None = None,
+        data: dict[str, JSON] | None = None,
+    ) -> Execution:
+        """End the attempt done or skipped (a skip needs its ``reason``); both are final.
+
+        Releases the claim. Raises :class:`~allegro_plenty.errors.ClaimLostError`
+        when another worker took the execution over (nothing changes then), as
+        do the other calls that end an attempt.
+        """
+        ...
+
+    def postpone_execution(
+        self,
+        claim: ExecutionClaim,
+        reason: str,
+        *,
+        retry_in: float,
+        data: dict[str, JSON] | None = None,
+    ) -> Execution:
+        """End the attempt unfinished, not failed: look again ``retry_in`` seconds from now
+        (a refund Allegro has not settled yet). Counts no attempt."""
+        ...
+
+    def fail_execution(
+        self,
+        claim: ExecutionClaim,
+        error: str,
+        *,
+        retry_in: float | None,
+        data: dict[str, JSON] | None = None,
+    ) -> Execution:
+        """End the attempt failed: count it, due again ``retry_in`` seconds from now, or
+        quarantined until an operator releases it when ``retry_in`` is ``None``."""
+        ...
+
+    def execution(
+        self, account: str, procedure: str, plenty_order_id: int, subject: str
+    ) -> Execution | None:
+        """The execution, or ``None`` if it was never begun."""
+        ...
+
+    def due_executions(self, account: str, *, limit: int = 100) -> list[Execution]:
+        """Unfinished executions due again (not quarantined), the longest overdue first."""
+        ...
+
+    def executions(
+        self,
+        account: str | None = None,
+        *,
+        procedure: str | None = None,
+        plenty_order_id: int | None = None,
+        state: ExecutionState | None = None,
+        quarantined: bool | None = None,
+    ) -> list[Execution]:
+        """Operator action: the executions that match every filter given."""
+        ...
+
+    def release_execution(
+        self, account: str, procedure: str, plenty_order_id: int, subject: str
+    ) -> Execution:
+        """Operator action: let a failed, quarantined or skipped execution run again now.
+
+        Its attempts count starts again from zero; its data stays (a procedure
+        reads there what it sent before). Raises
+        :class:`~allegro_plenty.errors.NotInLedgerError` for an execution never
+        begun or done.
+        """
+        ...
+
 
 class AsyncImportLedger(Protocol):
     """:class:`ImportLedger` for asyncio: the same methods and parameters, awaited.
@@ -304,3 +422,34 @@ class AsyncImportLedger(Protocol):
     async def consume_status_write(
         self, account: str, plenty_order_id: int, status: Decimal
     ) -> bool: ...
+    async def begin_execution(
+        self, account: str, procedure: str, plenty_order_id: int, subject: str, owner: str, *,
+        lease: float,
+    ) -> ExecutionStart: ...  # fmt: skip
+    async def renew_execution(
+        self, claim: ExecutionClaim, *, lease: float, data: dict[str, JSON] | None = None
+    ) -> ExecutionClaim: ...
+    async def finish_execution(
+        self, claim: ExecutionClaim, state: ExecutionState, *,
+        reason: str | None = None, data: dict[str, JSON] | None = None,
+    ) -> Execution: ...  # fmt: skip
+    async def postpone_execution(
+        self, claim: ExecutionClaim, reason: str, *,
+        retry_in: float, data: dict[str, JSON] | None = None,
+    ) -> Execution: ...  # fmt: skip
+    async def fail_execution(
+        self, claim: ExecutionClaim, error: str, *,
+        retry_in: float | None, data: dict[str, JSON] | None = None,
+    ) -> Execution: ...  # fmt: skip
+    async def execution(
+        self, account: str, procedure: str, plenty_order_id: int, subject: str
+    ) -> Execution | None: ...
+    async def due_executions(self, account: str, *, limit: int = 100) -> list[Execution]: ...
+    async def executions(
+        self, account: str | None = None, *, procedure: str | None = None,
+        plenty_order_id: int | None = None, state: ExecutionState | None = None,
+        quarantined: bool | None = None,
+    ) -> list[Execution]: ...  # fmt: skip
+    async def release_execution(
+        self, account: str, procedure: str, plenty_order_id: int, subject: str
+    ) -> Execution: ...

@@ -22,6 +22,11 @@ __all__ = [
     "Claim",
     "Cursor",
     "Decision",
+    "Execution",
+    "ExecutionBlock",
+    "ExecutionClaim",
+    "ExecutionStart",
+    "ExecutionState",
     "Failure",
     "FormVersion",
     "StatusWrite",
@@ -206,3 +211,118 @@ class StatusWrite:
     plenty_order_id: int
     status: Decimal
     recorded_at: float
+
+
+# --- executions of event procedures (schema v2) ---------------------------------------------
+
+
+class ExecutionState(enum.Enum):
+    """Where one execution of an event procedure stands."""
+
+    PENDING = "pending"
+    """Not finished: never run, running (claimed), or waiting to be looked at again at
+    ``next_retry_at`` (a refund Allegro has not settled yet)."""
+    DONE = "done"
+    """Done. Final: the execution never runs again."""
+    SKIPPED = "skipped"
+    """Nothing to do, for the recorded reason. Final, unless an operator releases it."""
+    FAILED = "failed"
+    """The last attempt failed; due again at ``next_retry_at``, or quarantined."""
+
+
+class ExecutionBlock(enum.Enum):
+    """Why :meth:`~allegro_plenty.ledger.ImportLedger.begin_execution` did not hand out a claim."""
+
+    FINAL = "final"
+    """The execution is done or skipped."""
+    QUARANTINED = "quarantined"
+    """It failed for good and waits for an operator's release."""
+    HELD = "held"
+    """Another worker holds it, and its lease has not run out."""
+    NOT_DUE = "not_due"
+    """It failed (or waits on Allegro) and its next attempt is not due yet."""
+
+
+@attrs.frozen
+class Execution:
+    """One execution of an event procedure: a procedure applied to one order and subject.
+
+    The key is (``account``, ``procedure``, ``plenty_order_id``, ``subject``); the
+    subject says what the execution is about (a target status, a normalized
+    waybill, a refund), so a repeated dispatch finds the execution done while a
+    second parcel or a second partial refund is an execution of its own.
+
+    Attributes:
+        account: The account key (the seller id).
+        procedure: The procedure's key.
+        plenty_order_id: The plentymarkets sales order.
+        subject: What the execution is about.
+        state: Pending, done, skipped or failed.
+        reason: Why it was skipped, or a note on why it is done or waits.
+        last_error: The last failed attempt's error text (no personal data).
+        attempts: Failed attempts since it was created or released.
+        next_retry_at: When it is due again (ledger clock): after a failure, while it
+            waits, or when a running attempt's lease runs out. ``None`` once final
+            or quarantined.
+        quarantined: Whether it waits for a person instead of a retry.
+        data: What the procedure stored before it wrote to Allegro (a refund's
+            ``commandId`` and exact body ...), JSON; ``{}`` until then.
+        created_at: When it was first begun (ledger clock).
+        updated_at: When it last changed (ledger clock).
+    """
+
+    account: str
+    procedure: str
+    plenty_order_id: int
+    subject: str
+    state: ExecutionState
+    reason: str | None
+    last_error: str | None
+    attempts: int
+    next_retry_at: float | None
+    quarantined: bool
+    data: dict[str, JSON]
+    created_at: float
+    updated_at: float
+
+    @property
+    def final(self) -> bool:
+        """Whether it is done or skipped, so it never runs again on its own."""
+        return self.state in (ExecutionState.DONE, ExecutionState.SKIPPED)
+
+
+@attrs.frozen
+class ExecutionClaim:
+    """A worker's exclusive, leased right to run one execution.
+
+    Held while the stored owner *and* epoch are this claim's; every takeover
+    raises the epoch, as for :class:`Claim`.
+    """
+
+    account: str
+    procedure: str
+    plenty_order_id: int
+    subject: str
+    owner: str
+    epoch: int
+    lease_until: float
+
+    @property
+    def key(self) -> str:
+        """The execution's key as one text (for messages): ``procedure/order/subject``."""
+        return f"{self.procedure}/{self.plenty_order_id}/{self.subject}"
+
+
+@attrs.frozen
+class ExecutionStart:
+    """What :meth:`~allegro_plenty.ledger.ImportLedger.begin_execution` found and took.
+
+    Attributes:
+        execution: The execution as stored after the call.
+        claim: The claim to run it under, or ``None``.
+        blocked: Why there is no claim; ``None`` when there is one.
+    """
+
+    execution: Execution
+    claim: ExecutionClaim | None
+    blocked: ExecutionBlock | None

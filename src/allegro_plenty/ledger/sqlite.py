@@ -36,7 +36,7 @@ from ..errors import (
 from . import _rules as rules
 from . import _sqlite_rows as sql_rows
 from . import _sqlite_schema as schema
-from ._base import DerivedCalls
+from ._base import DerivedCalls, ExecutionCalls
 from .records import (
     JSON,
     Binding,
@@ -44,6 +44,8 @@ from .records import (
     Claim,
     Cursor,
     Decision,
+    Execution,
+    ExecutionState,
     Failure,
     FormVersion,
     StatusWrite,
@@ -86,7 +88,7 @@ def _writer_lock(path: Path) -> threading.Lock:
         return _WRITERS.setdefault(os.path.realpath(path), threading.Lock())
 
 
-class SqliteLedger(DerivedCalls):
+class SqliteLedger(DerivedCalls, ExecutionCalls):
     """:class:`~allegro_plenty.ledger.ImportLedger` in one SQLite file (stdlib ``sqlite3``).
 
     Safe across the threads and processes of one machine. A network file system
@@ -680,6 +682,75 @@ class SqliteLedger(DerivedCalls):
             return cursor.rowcount == 1
 
         return self._run(consume, write=True)
+
+    # --- executions --------------------------------------------------------------------
+
+    def _change_execution(self, key: rules.ExecutionKey, change: rules.Change[T]) -> T:
+        def apply(con: sqlite3.Connection) -> T:
+            row = sql_rows.execution_row(con, key)
+            new, result = change(row, self._clock())
+            if new is not None and new is not row:
+                sql_rows.store_execution(con, new)
+            return result
+
+        return self._run(apply, write=True)
+
+    def execution(
+        self, account: str, procedure: str, plenty_order_id: int, subject: str
+    ) -> Execution | None:
+        """See :meth:`ImportLedger.execution`."""
+        key = (account, procedure, plenty_order_id, subject)
+        row = self._run(lambda con: sql_rows.execution_row(con, key), write=False)
+        return None if row is None else row.execution
+
+    def due_executions(self, account: str, *, limit: int = 100) -> list[Execution]:
+        """See :meth:`ImportLedger.due_executions`."""
+        limit = rules.count("limit", limit)
+
+        def due(con: sqlite3.Connection) -> list[Execution]:
+            rows = con.execute(
+                f"""SELECT {sql_rows.EXECUTION_COLUMNS} FROM executions
+                WHERE account = ? AND state IN ('pending', 'failed') AND NOT quarantined
+                AND next_retry_at <= ?
+                ORDER BY next_retry_at, procedure, plenty_order_id, subject LIMIT ?""",  # noqa: S608 (constant columns)
+                (account, self._clock(), limit),
+            ).fetchall()
+            return [sql_rows.execution_row_from(row).execution for row in rows]
+
+        return self._run(due, write=False)
+
+    def executions(
+        self,
+        account: str | None = None,
+        *,
+        procedure: str | None = None,
+        plenty_order_id: int | None = None,
+        state: ExecutionState | None = None,
+        quarantined: bool | None = None,
+    ) -> list[Execution]:
+        """See :meth:`ImportLedger.executions`."""
+        wanted, _ = rules.execution_filter(account, procedure, plenty_order_id, state, quarantined)
+
+        def listed(con: sqlite3.Connection) -> list[Execution]:
+            rows = con.execute(
+                f"""SELECT {sql_rows.EXECUTION_COLUMNS} FROM executions
+                WHERE (:account IS NULL OR account = :account)
+                AND (:procedure IS NULL OR procedure = :procedure)
+                AND (:order IS NULL OR plenty_order_id = :order)
+                AND (:state IS NULL OR state = :state)
+                AND (:quarantined IS NULL OR quarantined = :quarantined)
+                ORDER BY account, procedure, plenty_order_id, subject""",  # noqa: S608 (constant columns)
+                {
+                    "account": account,
+                    "procedure": procedure,
+                    "order": plenty_order_id,
+                    "state": None if wanted is None else wanted.value,
+                    "quarantined": quarantined,
+                },
+            ).fetchall()
+            return [sql_rows.execution_row_from(row).execution for row in rows]
+
+        return self._run(listed, write=False)
 
 
 def _close_connections(opened: list[_Opened], guard: threading.Lock) -> None:

@@ -26,7 +26,7 @@ from typing import Any, Generic, TypeVar, cast
 import attrs
 
 from ..errors import BindingConflictError, ClaimLostError, CursorConflictError
-from ..ledger import AsyncImportLedger, AsyncLedger, BindingOrigin, ImportLedger
+from ..ledger import AsyncImportLedger, AsyncLedger, BindingOrigin, ExecutionState, ImportLedger
 
 __all__ = [
     "AsyncBridge",
@@ -40,7 +40,9 @@ __all__ = [
     "claim_every_key",
     "claim_violations",
     "count_up_cursor",
+    "execution_violations",
     "race",
+    "run_every_execution",
     "slow_callbacks",
 ]
 
@@ -255,6 +257,58 @@ def claim_violations(holds: Sequence[Hold], keys: Sequence[str]) -> list[str]:
                 found.append(f"{key!r} held by {before.owner} and {after.owner} at once")
             if after.epoch <= before.epoch:
                 found.append(f"{key!r} epoch went {before.epoch} -> {after.epoch}")
+    return found
+
+
+# --- executions ----------------------------------------------------------------------------
+
+
+def run_every_execution(
+    ledger: ImportLedger,
+    worker: str,
+    *,
+    account: str,
+    procedure: str,
+    plenty_order_id: int,
+    subjects: Sequence[str],
+    lease: float,
+) -> list[Hold]:
+    """Begin each execution; each one claimed is renewed (storing data) and finished done.
+
+    A correct ledger lets exactly one racer run each execution: the others find
+    it held, then done.
+    """
+    holds = []
+    for subject in subjects:
+        start = ledger.begin_execution(
+            account, procedure, plenty_order_id, subject, worker, lease=lease
+        )
+        if start.claim is None:
+            continue
+        began, lost, claim = time.monotonic(), False, start.claim
+        try:
+            claim = ledger.renew_execution(claim, lease=lease, data={"by": worker})
+        except ClaimLostError:
+            lost = True
+        end = time.monotonic()
+        try:
+            ledger.finish_execution(claim, ExecutionState.DONE, reason=worker)
+            finished = True
+        except ClaimLostError:
+            finished = False
+        holds.append(Hold(subject, worker, claim.epoch, began, end, lost, finished))
+    return holds
+
+
+def execution_violations(holds: Sequence[Hold], subjects: Sequence[str]) -> list[str]:
+    """Everything in an execution race that breaks "each execution runs exactly once"."""
+    found = [f"{h.owner} lost {h.key!r} within its lease" for h in holds if h.lost]
+    found += [f"{h.owner} could not finish {h.key!r}" for h in holds if not h.released]
+    runs: dict[str, list[str]] = {}
+    for hold in holds:
+        runs.setdefault(hold.key, []).append(hold.owner)
+    found += [f"{s!r} never ran" for s in subjects if s not in runs]
+    found += [f"{s!r} ran {len(o)} times: {o}" for s, o in runs.items() if len(o) > 1]
     return found
 
 

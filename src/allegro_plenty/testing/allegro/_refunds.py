@@ -1,4 +1,8 @@
-"""Refunds: idempotent by ``commandId``, never more than the buyer paid."""
+"""Refunds: idempotent by ``commandId``, never more than the buyer paid.
+
+A refund that ended ``CANCELED`` or ``VALIDATE_FAILED`` returned nothing, so it
+does not count against what may still be refunded.
+"""
 
 from __future__ import annotations
 
@@ -82,11 +86,7 @@ class Refunds(Resource):
         if total <= 0:
             raise Refusal(422, "VALIDATION_ERROR", "Nothing to refund", path="lineItems")
         refunded = sum(
-            (
-                Decimal(r.data["totalValue"]["amount"])
-                for r in self.state.refunds
-                if r.data["order"]["id"] == form["id"]
-            ),
+            (Decimal(r.data["totalValue"]["amount"]) for r in self._counted(form["id"])),
             Decimal(0),
         )
         if refunded + total > Decimal(form["summary"]["totalToPay"]["amount"]):
@@ -116,14 +116,21 @@ class Refunds(Resource):
         )
         return ok(copy.deepcopy(data))
 
+    def _counted(self, form_id: str) -> list[StoredRefund]:
+        """The form's refunds that returned (or will return) money."""
+        return [
+            r
+            for r in self.state.refunds
+            if r.data["order"]["id"] == form_id
+            and r.data["status"] not in ("CANCELED", "VALIDATE_FAILED")
+        ]
+
     def _refund_total(
         self, body: Mapping[str, Any], form: Mapping[str, Any], currency: str
     ) -> Decimal:
         items = {item["id"]: item for item in form.get("lineItems", [])}
         already: dict[str, Decimal] = {}
-        for refund in self.state.refunds:
-            if refund.data["order"]["id"] != form["id"]:
-                continue
+        for refund in self._counted(form["id"]):
             for line in refund.data.get("lineItems", []):
                 if line.get("type") == "QUANTITY":
                     already[line["id"]] = already.get(line["id"], Decimal(0)) + decimal_value(

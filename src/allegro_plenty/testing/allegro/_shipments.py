@@ -1,13 +1,17 @@
-"""Shipments (waybills) of a checkout form: duplicates allowed, over-used waybills refused."""
+"""Shipments (waybills) of a checkout form: duplicates allowed, over-used waybills refused,
+a carrier's waybill format checked where the fake is told it."""
 
 from __future__ import annotations
 
 import base64
 import copy
+import re
+from collections.abc import Sequence
+from typing import Any
 
 from .._resources import route
 from .._transport import Exchange, FakeResponse, Refusal
-from ._data import ORDERS_READ, ORDERS_WRITE, iso
+from ._data import ORDERS_READ, ORDERS_WRITE, StoredForm, iso
 from ._state import Access, Resource, ok
 
 
@@ -41,6 +45,14 @@ class Shipments(Resource):
                 f"Unknown carrier {carrier}",
                 path="carrierId",
             )
+        pattern = self.state.waybill_formats.get(carrier)
+        if pattern is not None and not re.fullmatch(pattern, waybill):
+            # The answer Allegro gives, path and all (allegro-api #8422, #7673, #13719).
+            raise Refusal(
+                400,
+                "CarrierWaybillValidationException",
+                "Provided waybill is not valid for this carrier",
+            )
         name = body.get("carrierName")
         if name is not None and (not isinstance(name, str) or len(name) > 30):
             raise Refusal(
@@ -66,18 +78,31 @@ class Shipments(Resource):
         }
         if len(users) >= self.state.max_orders_per_waybill:
             raise Refusal(409, "CONFLICT", f"Waybill {waybill} was used on too many orders")
-        created = {
+        created = self.add(stored, carrier, waybill, name, wanted)
+        stored.shipment_posts += 1
+        return ok(copy.deepcopy(created), 201)
+
+    def add(
+        self,
+        stored: StoredForm,
+        carrier: str,
+        waybill: str,
+        name: str | None,
+        line_items: Sequence[str],
+    ) -> dict[str, Any]:
+        """Record a waybill on a form (by the seller, or by Allegro or the carrier itself)."""
+        own_items = [item["id"] for item in stored.data.get("lineItems", [])]
+        created: dict[str, Any] = {
             # Allegro's shipment id is base64 of "carrierId:waybill" (allegro-api #2551, #3869).
             "id": base64.b64encode(f"{carrier}:{waybill}".encode()).decode(),
             "waybill": waybill,
             "carrierId": carrier,
-            "lineItems": [{"id": i} for i in (wanted or own_items)],
+            "lineItems": [{"id": i} for i in (line_items or own_items)],
             "createdAt": iso(self.state.clock.now()),
         }
         if carrier == "OTHER" and name:
             created["carrierName"] = name
         stored.shipments.append(created)
-        stored.shipment_posts += 1
         sent = {entry["id"] for s in stored.shipments for entry in s["lineItems"]}
         summary = "ALL" if sent >= set(own_items) else "SOME"
         stored.data["fulfillment"]["shipmentSummary"] = {"lineItemsSent": summary}
@@ -89,4 +114,4 @@ class Shipments(Resource):
             stored.data["fulfillment"]["status"] = "SENT"
             self.state.emit(stored, "FULFILLMENT_STATUS_CHANGED", self.state.clock.now())
         self.state.bump(stored, revision=False)
-        return ok(copy.deepcopy(created), 201)
+        return created

@@ -60,6 +60,7 @@ class AllegroState:
         max_orders_per_waybill: int,
         auto_sent_on_waybill: bool,
         refund_status: str,
+        waybill_formats: dict[str, str],
     ) -> None:
         self.clock = clock
         self.client_id = client_id
@@ -69,6 +70,7 @@ class AllegroState:
         self.max_orders_per_waybill = max_orders_per_waybill
         self.auto_sent_on_waybill = auto_sent_on_waybill
         self.refund_status = refund_status
+        self.waybill_formats = waybill_formats
         self.rng = random.Random(seed)
         self.sellers: dict[str, Seller] = {}
         self.access: dict[str, AccessToken] = {}

@@ -15,7 +15,8 @@ token and device endpoints, and behaves like Allegro where integrations break:
   duplicate or out-of-order events on demand;
 * fulfillment status changes (422 for ``RETURNED`` and past 100 changes per
   order, re-setting the same status included), shipments (409 once a waybill is
-  used on too many orders), carriers, refunds idempotent by ``commandId``.
+  used on too many orders, 400 for a waybill not in its carrier's format),
+  carriers, refunds idempotent by ``commandId``.
 
 Where the fake is stricter than Allegro it says so: unknown query parameters
 and body keys are answered with 400, so a typo in a filter fails a test
@@ -75,6 +76,10 @@ class FakeAllegro(FakeService):
         auto_sent_on_waybill: Set ``SENT`` once every line item has a waybill
             (the seller setting Allegro offers).
         refund_status: The status new refunds get.
+        waybill_formats: Carrier id → a regular expression its waybills must match
+            in full; any other waybill under that carrier is answered 400
+            ``CarrierWaybillValidationException`` (Allegro checks formats of the
+            carriers it tracks; it publishes no patterns, so tests give them).
         requests_per_minute: The application's request budget (Allegro: 9000);
             ``None`` disables it. Over it, calls get 429 for a minute, and each
             call during the block lengthens it.
@@ -91,6 +96,7 @@ class FakeAllegro(FakeService):
     max_orders_per_waybill = Shared[int]()
     auto_sent_on_waybill = Shared[bool]()
     refund_status = Shared[str]()
+    waybill_formats = Shared[dict[str, str]]()
     default_seller = Shared[Seller]()
     """The seller the seeding methods use when given no ``seller_id``."""
 
@@ -106,6 +112,7 @@ class FakeAllegro(FakeService):
         max_orders_per_waybill: int = 5,
         auto_sent_on_waybill: bool = False,
         refund_status: str = "SUCCESS",
+        waybill_formats: Mapping[str, str] | None = None,
         requests_per_minute: int | None = None,
     ) -> None:
         self._state = AllegroState(
@@ -118,6 +125,7 @@ class FakeAllegro(FakeService):
             max_orders_per_waybill=max_orders_per_waybill,
             auto_sent_on_waybill=auto_sent_on_waybill,
             refund_status=refund_status,
+            waybill_formats=dict(waybill_formats or {}),
         )
         super().__init__(clock=self._state.clock, seed=seed)
         self.requests_per_minute = requests_per_minute
@@ -128,11 +136,12 @@ class FakeAllegro(FakeService):
         self._oauth = OAuth(state)
         self._forms = CheckoutForms(state)
         self._events = Events(state)
+        self._shipments = Shipments(state)
         for resource in (
             self._oauth,
             self._forms,
             Fulfillment(state),
-            Shipments(state),
+            self._shipments,
             self._events,
             Account(state),
             Refunds(state),
@@ -411,6 +420,23 @@ class FakeAllegro(FakeService):
             if emit_event:
                 self._state.emit(stored, "FULFILLMENT_STATUS_CHANGED", self.clock.now())
 
+    def add_shipment(
+        self,
+        form_id: str,
+        waybill: str,
+        *,
+        carrier_id: str = "ALLEGRO",
+        carrier_name: str | None = None,
+        line_items: Sequence[str] = (),
+    ) -> None:
+        """A waybill added outside the API: by Allegro itself ("Wysyłam z Allegro"), by
+        the carrier, or by the seller in Moje Allegro (allegro-api #12490). It lists
+        among the form's shipments like any other."""
+        with self.lock:
+            self._shipments.add(
+                self._state.stored(form_id), carrier_id, waybill, carrier_name, line_items
+            )
+
     # --- events ----------------------------------------------------------------------------------
 
     def emit_event(
@@ -454,6 +480,16 @@ class FakeAllegro(FakeService):
                 for r in self._state.refunds
                 if order_id is None or r.data.get("order", {}).get("id") == order_id
             ]
+
+    def set_refund_status(self, refund_id: str, status: str) -> None:
+        """Allegro moves a refund on: ``IN_PROGRESS`` → ``SUCCESS``, or ``CANCELED`` when the
+        seller's balance lacks the funds (allegro-api #7828)."""
+        with self.lock:
+            for refund in self._state.refunds:
+                if refund.data["id"] == refund_id:
+                    refund.data["status"] = status
+                    return
+            raise KeyError(f"no refund {refund_id!r}")
 
     def refresh_count(self) -> int:
         """How many refresh grants of an authenticated application the token endpoint

@@ -1,4 +1,5 @@
-"""Shipping: profiles (parcel service presets), delivery orders, packages and their numbers."""
+"""Shipping: profiles (parcel service presets), delivery and return orders, packages and
+their numbers."""
 
 from __future__ import annotations
 
@@ -11,16 +12,20 @@ from .._resources import route
 from .._transport import Exchange, FakeResponse, Refusal
 from ._data import SHIPPING_ITEM_TYPE
 from ._model import StoredOrder, integer_value, iso
-from ._state import PlentyState, Resource, ok, wanted_relations
+from ._state import PlentyState, Resource, ok, status_name, wanted_relations
 
 
 class Shipping(Resource):
     """``/rest/orders/shipping/presets`` and an order's packages."""
 
-    def create_delivery_order(
-        self, order_id: int, items: Mapping[int, Decimal | int] | None = None
+    def create_child_order(
+        self,
+        order_id: int,
+        type_id: int,
+        items: Mapping[int, Decimal | int] | None = None,
+        status: Decimal | None = None,
     ) -> int:
-        """See :meth:`FakePlenty.create_delivery_order`."""
+        """See :meth:`FakePlenty.create_delivery_order` and `create_return_order`."""
         parent = self.state.order_or_404(order_id)
         wanted = items or {i["id"]: i["quantity"] for i in parent.items}
         now = self.state.clock.now()
@@ -28,11 +33,13 @@ class Shipping(Resource):
         data = copy.deepcopy(parent.data)
         data.update(
             id=child_id,
-            typeId=2,
+            typeId=type_id,
             createdAt=iso(now),
             updatedAt=iso(now),
             hasDeliveryOrders=False,
         )
+        if status is not None:
+            data.update(statusId=status, statusName=status_name(status))
         child_items = []
         for item in parent.items:
             if item["id"] in wanted:
@@ -67,9 +74,11 @@ class Shipping(Resource):
             parent_id=order_id,
         )
         self.state.store_order(child)
-        parent.data["hasDeliveryOrders"] = True
+        if type_id == 2:
+            parent.data["hasDeliveryOrders"] = True
         self.state.touch(parent)
-        self.state.record_status(child, user_id=1, text="Delivery order created")
+        kind = "Delivery" if type_id == 2 else "Return"
+        self.state.record_status(child, user_id=1, text=f"{kind} order created")
         return child_id
 
     def register_package(

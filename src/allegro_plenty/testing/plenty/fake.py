@@ -413,7 +413,45 @@ class FakePlenty(FakeService):
         delivery order keeps the parent's properties, relations and addresses.
         """
         with self.lock:
-            return self._shipping.create_delivery_order(order_id, items)
+            return self._shipping.create_child_order(order_id, 2, items)
+
+    def create_return_order(
+        self,
+        order_id: int,
+        items: Mapping[int, Decimal | int],
+        *,
+        status: Decimal | int | str = 9,
+    ) -> int:
+        """Make a return order (order type 3) of a sales order; returns its id.
+
+        ``items`` maps the sales order's item ids to the quantity returned; the
+        return's items are copies of them (properties included, so property 41
+        still names the Allegro line item), and the return order keeps the
+        parent's properties, relations and addresses, as plentymarkets copies
+        them. Its status is ``status`` (plentymarkets' returns are 9.x).
+        """
+        with self.lock:
+            return self._shipping.create_child_order(
+                order_id, 3, items, status=Decimal(str(status))
+            )
+
+    def set_order_property(self, order_id: int, type_id: int, value: str | None) -> None:
+        """Set, replace or (``None``) remove an order property in the back end, e.g. the
+        shipping profile (property 2) of a delivery order."""
+        with self.lock:
+            order = self._state.order_or_404(order_id)
+            kept = [p for p in order.properties if p["typeId"] != type_id]
+            if value is not None:
+                kept.append(
+                    self._state.property(
+                        {"typeId": type_id, "value": value},
+                        "properties[0]",
+                        owner=("orderId", order_id),
+                    )
+                )
+            order.properties = kept
+            self._state.index_order(order)
+            self._state.touch(order)
 
     def register_package(
         self,
