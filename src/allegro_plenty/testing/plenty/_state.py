@@ -104,6 +104,8 @@ class PlentyState:
         self.payment_links: dict[int, dict[str, Any]] = {}
         self.variations: dict[int, dict[str, Any]] = {}
         self.comments: list[dict[str, Any]] = []
+        self.documents: dict[int, Any] = {}
+        """Order documents (``StoredDocument`` of :mod:`._documents`) by id."""
         # Look-up hints, so that a fake holding tens of thousands of orders answers in
         # constant time: ids that *may* match (every hit is checked against the record).
         self.order_ids_by_external_id: dict[str, set[int]] = {}
