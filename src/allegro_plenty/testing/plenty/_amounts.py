@@ -85,9 +85,8 @@ def order_amounts(state: PlentyState, order: StoredOrder) -> list[dict[str, Any]
 def paid_amount(state: PlentyState, order: StoredOrder, currency: str) -> Decimal:
     """What the order's linked, undeleted payments add up to, in ``currency``."""
     total = Decimal(0)
-    for payment_id, link in state.payment_links.items():
-        payment = state.payments[payment_id]
-        if link["orderId"] != order.data["id"] or payment["deleted"]:
+    for payment in state.payments_of_order(order.data["id"]):
+        if payment["deleted"]:
             continue
         amount = payment["amount"] if payment["type"] == "credit" else -payment["amount"]
         if payment["currency"] != currency:

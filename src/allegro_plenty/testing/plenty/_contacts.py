@@ -46,7 +46,7 @@ class Contacts(Resource):
 
         matches = [
             render_contact(self.state, c, relations)
-            for c in self.state.contacts.values()
+            for c in self.state.contacts_to_search(external)
             if (external is None or self.state.external_match(c.get("externalId") or "", external))
             and (email is None or email in emails(c))
             and (fuzzy is None or any(fuzzy in e for e in emails(c)))
@@ -113,6 +113,9 @@ class Contacts(Resource):
         if email is not None:
             contact["email"] = email
         self.state.contacts[contact_id] = contact
+        self.state.contact_ids_by_external_id.setdefault(contact["externalId"], set()).add(
+            contact_id
+        )
         return ok(render_contact(self.state, contact, set()))
 
     @route("GET", "/rest/accounts/contacts/{contactId}", query=WITH)

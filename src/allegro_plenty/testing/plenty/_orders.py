@@ -151,7 +151,7 @@ class Orders(Resource):
         if body.get("ownerId") is not None:
             data["ownerId"] = integer_value(body["ownerId"], "ownerId")
         order = StoredOrder(data, items, properties, dates, address_relations, relations, now, now)
-        self.state.orders[order_id] = order
+        self.state.store_order(order)
         self.state.record_status(order, user_id=data.get("ownerId", 1), text="Order created")
         return ok(render_order(self.state, order, set()))
 
@@ -269,7 +269,8 @@ class Orders(Resource):
             date_param(request.param("createdAtTo"), "createdAtTo"),
         )
         tests.append(lambda o: within(o.updated_at, *updated) and within(o.created_at, *created))
-        matches = [o for o in self.state.orders.values() if all(t(o) for t in tests)]
+        candidates = self.state.orders_to_search(external)
+        matches = [o for o in candidates if all(t(o) for t in tests)]
         matches = sorted_orders(matches, request.param("sortBy"), request.param("sortOrder"))
         return page(exchange, [render_order(self.state, o, relations) for o in matches])
 
@@ -348,6 +349,7 @@ class Orders(Resource):
             order.properties = [p for p in order.properties if p["typeId"] != prop["typeId"]] + [
                 prop
             ]
+            self.state.index_order(order)
             self.state.touch(order)
         return ok(render_order(self.state, order, set()))
 
@@ -401,9 +403,7 @@ def render_order(
         data["comments"] = list(state.comments_of_order(order.data["id"]))
     if "payments" in relations:
         data["payments"] = [
-            render_payment(state, state.payments[pid])
-            for pid, link in state.payment_links.items()
-            if link["orderId"] == order.data["id"]
+            render_payment(state, payment) for payment in state.payments_of_order(order.data["id"])
         ]
     if "contactReceiver" in relations:
         receiver = next(

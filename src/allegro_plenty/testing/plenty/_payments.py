@@ -98,9 +98,8 @@ class Payments(Resource):
         order = self.state.order_or_404(exchange.path_params["orderId"])
         return ok(
             [
-                render_payment(self.state, self.state.payments[pid])
-                for pid, link in self.state.payment_links.items()
-                if link["orderId"] == order.data["id"]
+                render_payment(self.state, payment)
+                for payment in self.state.payments_of_order(order.data["id"])
             ]
         )
 
@@ -120,6 +119,7 @@ class Payments(Resource):
                 "assignedAt": iso(self.state.clock.now()),
             }
             self.state.payment_links[payment_id] = link
+            self.state.payment_ids_by_order.setdefault(order.data["id"], set()).add(payment_id)
             if payment["updateOrderPaymentStatus"]:
                 self._update_payment_status(order)
             self.state.touch(order)

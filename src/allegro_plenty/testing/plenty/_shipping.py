@@ -73,7 +73,7 @@ class Shipping(Resource):
             updated_at=now,
             parent_id=order_id,
         )
-        self.state.orders[child_id] = child
+        self.state.store_order(child)
         if type_id == 2:
             parent.data["hasDeliveryOrders"] = True
         self.state.touch(parent)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 import random
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -106,6 +106,11 @@ class PlentyState:
         self.comments: list[dict[str, Any]] = []
         self.documents: dict[int, Any] = {}
         """Order documents (``StoredDocument`` of :mod:`._documents`) by id."""
+        # Look-up hints, so that a fake holding tens of thousands of orders answers in
+        # constant time: ids that *may* match (every hit is checked against the record).
+        self.order_ids_by_external_id: dict[str, set[int]] = {}
+        self.contact_ids_by_external_id: dict[str, set[int]] = {}
+        self.payment_ids_by_order: dict[int, set[int]] = {}
 
     def next_id(self, kind: str) -> int:
         """The next id of a kind of record (``"order"``, ``"payment"`` ...)."""
@@ -116,6 +121,46 @@ class PlentyState:
         return iso(self.clock.now())
 
     # --- orders, which most resources hang off ---------------------------------------------------
+
+    def store_order(self, order: StoredOrder) -> None:
+        """Keep a new order."""
+        self.orders[order.data["id"]] = order
+        self.index_order(order)
+
+    def index_order(self, order: StoredOrder) -> None:
+        """Note the order's external ids (property 7); call whenever its properties change."""
+        for prop in order.properties:
+            if prop["typeId"] == 7:
+                self.order_ids_by_external_id.setdefault(prop["value"], set()).add(order.data["id"])
+
+    def orders_to_search(self, external_id: str | None) -> Iterable[StoredOrder]:
+        """The orders a search by ``external_id`` must test, oldest first (every order but
+        for an exact external id match)."""
+        if external_id is None or self.external_id_match != "exact":
+            return self.orders.values()
+        return self.orders_once_with(external_id)
+
+    def orders_once_with(self, external_id: str) -> list[StoredOrder]:
+        """The orders whose property 7 is or was ``external_id``, oldest first."""
+        ids = sorted(self.order_ids_by_external_id.get(external_id, ()))
+        return [self.orders[i] for i in ids if i in self.orders]
+
+    def contacts_to_search(self, external_id: str | None) -> Iterable[dict[str, Any]]:
+        """The contacts a search by ``external_id`` must test, oldest first."""
+        if external_id is None or self.external_id_match != "exact":
+            return self.contacts.values()
+        ids = sorted(self.contact_ids_by_external_id.get(external_id, ()))
+        return [self.contacts[i] for i in ids if i in self.contacts]
+
+    def payments_of_order(self, order_id: int) -> list[dict[str, Any]]:
+        """The payments linked to an order, oldest link first."""
+        links = [
+            link
+            for payment_id in self.payment_ids_by_order.get(order_id, ())
+            if (link := self.payment_links.get(payment_id)) is not None
+            and link["orderId"] == order_id
+        ]
+        return [self.payments[link["paymentId"]] for link in sorted(links, key=_link_order)]
 
     def order_or_404(self, order_id: int | str) -> StoredOrder:
         """The order, or the 404 plentymarkets answers."""
@@ -193,6 +238,10 @@ class PlentyState:
             for c in self.comments
             if c["referenceType"] == "order" and c["referenceValue"] == order_id
         )
+
+
+def _link_order(link: Mapping[str, Any]) -> int:
+    return int(link["id"])
 
 
 class Resource:

@@ -330,8 +330,8 @@ class FakePlenty(FakeService):
         unless ``order_type`` says otherwise)."""
         with self.lock:
             return [
-                oid
-                for oid, order in self._state.orders.items()
+                order.data["id"]
+                for order in self._state.orders_once_with(external_order_id)
                 if (order_type is None or order.data["typeId"] == order_type)
                 and any(
                     p["typeId"] == 7 and p["value"] == external_order_id for p in order.properties
@@ -465,6 +465,7 @@ class FakePlenty(FakeService):
                     )
                 )
             order.properties = kept
+            self._state.index_order(order)
             self._state.touch(order)
 
     def add_document(
