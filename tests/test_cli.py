@@ -10,6 +10,8 @@ import socket
 import subprocess
 import sys
 from collections.abc import Iterator
+from datetime import timedelta
+from decimal import Decimal
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -22,7 +24,8 @@ from allegro_plenty.cli import Runtime, exit_code_for, import_exit_code, load_co
 from allegro_plenty.errors import BudgetExhaustedError, ConfigurationError, OAuthError
 from allegro_plenty.importer import EntryKind, ImportEntry, ImportResult, ImportStop
 from allegro_plenty.ledger import BindingOrigin, SqliteLedger
-from allegro_plenty.procedures import ProcedureRunner
+from allegro_plenty.procedures import PollSettings, ProcedureRunner, StatusRule, TrackingSweep
+from allegro_plenty.procedures import poll as poll_module
 from allegro_plenty.testing import FakeAllegro, FakeClock, FakePlenty, Fault
 from allegro_plenty.testing._transport import Exchange, Refusal
 from allegro_plenty.tokens import JsonFileTokenStore
@@ -444,7 +447,8 @@ def test_procedures_poll_runs_what_is_due(cli: Cli) -> None:
     assert cli("import", "--once", "--all", "--json") == 1
     order = next(e["plenty_order_id"] for e in cli.json()["entries"] if e["kind"] == "created")
     assert cli("procedures", "poll", "--once", "--json") == 0
-    assert cli.json() == {"results": [], "failures": []}
+    assert cli.json() == NOTHING_POLLED
+    assert "only running the executions due again" in cli.err  # no rules configured
 
     # A PROCESSING that failed (Allegro down), then released by a person: due now.
     store = JsonFileTokenStore(cli.folder / "tokens.json")
@@ -471,7 +475,110 @@ def test_procedures_poll_runs_what_is_due(cli: Cli) -> None:
     assert (result["procedure"], result["plenty_order_id"]) == ("allegro.status.processing", order)
     assert result["status"] == "done"
     assert cli("procedures", "poll", "--once") == 0
-    assert cli.out.startswith("0 executions due")
+    assert "0 executions: 0 done, 0 skipped, 0 failed" in cli.out
+
+
+NOTHING_POLLED = {
+    "transitions": 0,
+    "echoes": 0,
+    "created": 0,
+    "swept": 0,
+    "results": [],
+    "failures": [],
+}
+
+SENT_RULE = """
+[[procedures.rules]]
+procedure = "allegro.status.sent"
+statuses = [7]
+"""
+
+
+def with_rules(cli: Cli, rules: str) -> None:
+    """Add ``rules`` (TOML) to the config file's [procedures] section."""
+    text = cli.config.read_text(encoding="utf-8")
+    cli.config.write_text(text.replace("\n[[accounts]]", rules + "\n[[accounts]]", 1), "utf-8")
+
+
+def test_procedures_poll_fires_a_status_rule_once_per_transition(cli: Cli) -> None:
+    with_rules(cli, SENT_RULE)
+    cli.connect()
+    demo.seed_orders(cli.allegro, cli.plenty)
+    assert cli("import", "--once", "--all", "--json") == 1
+    first, second = [e for e in cli.json()["entries"] if e["kind"] == "created"][:2]
+    # The first poll marks where the history stands: nothing from before it fires.
+    assert cli("procedures", "poll", "--once", "--json") == 0
+    assert cli.json() == NOTHING_POLLED
+
+    cli.plenty.set_status(first["plenty_order_id"], 7)  # a person ships the order
+    assert cli("procedures", "poll", "--once", "--json") == 0, cli.err
+    report = cli.json()
+    (result,) = report["results"]
+    assert (result["procedure"], result["plenty_order_id"], result["status"]) == (
+        "allegro.status.sent",
+        first["plenty_order_id"],
+        "done",
+    )
+    assert (report["transitions"], report["failures"]) == (1, [])
+    form = cli.allegro.checkout_form(first["checkout_form_id"])
+    assert form["fulfillment"]["status"] == "SENT"
+
+    assert cli("procedures", "poll", "--once", "--json") == 0
+    assert cli.json() == NOTHING_POLLED  # the same transition never fires twice
+
+    cli.plenty.set_status(second["plenty_order_id"], 7)
+    assert cli("procedures", "poll", "--once") == 0
+    assert cli.out.startswith("1 status changes (0 our own)")
+    (row,) = [line for line in cli.out.splitlines() if "allegro.status.sent" in line]
+    assert str(second["plenty_order_id"]) in row
+    assert "done" in row
+
+
+def test_the_fire_once_harness_detects_a_poll_that_keeps_no_cursor(
+    cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Negative control: with the poller's cursor saves made no-ops, the repeat poll of
+    the test above sees the transition again, and ``== NOTHING_POLLED`` would fail."""
+    with_rules(cli, SENT_RULE)
+    cli.connect()
+    demo.seed_orders(cli.allegro, cli.plenty)
+    assert cli("import", "--once", "--all", "--json") == 1
+    order = next(e["plenty_order_id"] for e in cli.json()["entries"] if e["kind"] == "created")
+    assert cli("procedures", "poll", "--once", "--json") == 0  # the cursor is set
+    cli.plenty.set_status(order, 7)
+
+    def no_save(*_: object) -> Iterator[Any]:
+        yield from ()
+
+    monkeypatch.setattr(poll_module, "_save", no_save)
+    assert cli("procedures", "poll", "--once", "--json") == 0
+    assert cli("procedures", "poll", "--once", "--json") == 0
+    assert cli.json() != NOTHING_POLLED
+    assert cli.json()["transitions"] == 1
+
+
+@pytest.mark.parametrize(
+    ("rules", "message"),
+    [
+        (SENT_RULE.replace("statuses", "stauses"), "procedures.rules[0]: unknown settings"),
+        (
+            SENT_RULE.replace("statuses = [7]", ""),
+            "procedures.rules[0]: rule 'allegro.status.sent'",
+        ),
+        (SENT_RULE.replace("status.sent", "status.shipped"), "'allegro.status.shipped' is no"),
+        (SENT_RULE + "created = true\n", "procedures.rules[0] (created): unknown settings"),
+        ("\n[procedures.tracking]\nwindow = 60\n", "[procedures.tracking]: unknown settings"),
+        (
+            "\n[procedures.tracking]\ntracking_window = 0\n",
+            "[procedures.tracking]: tracking_window must be a positive",
+        ),
+        ("\n[procedures.poll]\npage_size = 500\n", "[procedures.poll]: page_size must be 1..250"),
+    ],
+)
+def test_a_wrong_poll_rule_is_named(cli: Cli, rules: str, message: str) -> None:
+    with_rules(cli, rules)
+    assert cli("procedures", "poll", "--once") == 2
+    assert message in cli.err
 
 
 # --- packaging --------------------------------------------------------------------------------
@@ -522,4 +629,16 @@ def test_the_documented_config_file_loads(tmp_path: Path) -> None:
     assert config.environment == ALLEGRO_SANDBOX
     assert config.procedures.carriers.get(6) is not None
     assert config.import_settings.backfill == 604800
+    rules = config.poller.rules
+    assert [type(r).__name__ for r in rules] == ["CreatedRule"] + ["StatusRule"] * 3
+    ready, refund = rules[1], rules[3]
+    assert isinstance(ready, StatusRule)
+    assert ready.matches(Decimal("5.1"))
+    assert not ready.matches(Decimal(6))
+    assert isinstance(refund, StatusRule)
+    assert refund.order_types == {3}
+    assert config.poller.tracking == TrackingSweep(
+        from_status=5, below=8, tracking_window=timedelta(days=14)
+    )
+    assert config.poller.settings == PollSettings(name="default", overlap=300)
     assert "s" * 32 not in repr(config)

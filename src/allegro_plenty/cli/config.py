@@ -27,6 +27,18 @@ The file (``--config``, else ``$ALLEGRO_PLENTY_CONFIG``)::
     carriers = { 6 = "DPD", 7 = "INPOST" }
     refund_reasons = { "9.1" = "REFUND" }
 
+    [[procedures.rules]]            # what ``procedures poll`` watches: a StatusRule ...
+    procedure = "allegro.status.sent"
+    statuses = [7]                  # and/or from_status = 5, below = 6; order_types = [3]
+    [[procedures.rules]]            # ... or the CreatedRule
+    procedure = "allegro.status.processing"
+    created = true
+    [procedures.tracking]           # TrackingSweep; tracking_window in seconds
+    from_status = 5
+    below = 8
+    [procedures.poll]               # PollSettings; overlap in seconds
+    name = "default"
+
     [[accounts]]
     key = "46968690"                # the seller id (``connect allegro`` prints it)
     [accounts.mapping]              # MappingConfig, by field name
@@ -40,10 +52,10 @@ from __future__ import annotations
 import json
 import os
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 import attrs
@@ -55,9 +67,19 @@ from ..errors import ConfigurationError
 from ..importer import ImportSettings
 from ..mapping import MappingConfig
 from ..plenty import PlentyBudget
-from ..procedures import CarrierMap, ProcedureConfig, RefundReasonMap, UnmappedCarrier
+from ..procedures import (
+    CarrierMap,
+    CreatedRule,
+    PollSettings,
+    ProcedureConfig,
+    RefundReasonMap,
+    StatusRule,
+    TrackingSweep,
+    UnmappedCarrier,
+    builtin_registry,
+)
 
-__all__ = ["ENVIRONMENT", "SECRETS", "CliConfig", "load_config"]
+__all__ = ["ENVIRONMENT", "SECRETS", "CliConfig", "PollerConfig", "load_config"]
 
 ENVIRONMENT: Mapping[str, str] = {
     "ALLEGRO_PLENTY_CONFIG": "the TOML config file (instead of --config)",
@@ -79,6 +101,8 @@ ENVIRONMENT: Mapping[str, str] = {
 SECRETS = ("ALLEGRO_PLENTY_CLIENT_SECRET", "ALLEGRO_PLENTY_PLENTY_PASSWORD")
 """The variables holding secrets: read from the environment only, never printed."""
 
+T = TypeVar("T")
+
 _SECRET_KEYS = frozenset({"client_secret", "password", "secret", "access_token", "refresh_token"})
 
 # Environment variable -> (section, key) of the file it overrides.
@@ -99,6 +123,9 @@ _KEYS = {
     "storage": frozenset({"tokens", "ledger"}),
 }
 
+_POLLER_KEYS = frozenset({"rules", "tracking", "poll"})
+"""The keys of ``[procedures]`` that describe the poller rather than ProcedureConfig."""
+
 _SECTIONS = frozenset({"allegro", "plenty", "storage", "import", "procedures", "accounts"})
 
 
@@ -112,6 +139,27 @@ def _converter() -> cattrs.Converter:
 
 
 _CONVERT = _converter()
+
+
+@attrs.frozen
+class PollerConfig:
+    """What ``procedures poll`` watches: the arguments of a
+    :class:`~allegro_plenty.procedures.ProcedurePoller`.
+
+    Attributes:
+        rules: ``[[procedures.rules]]``: status rules and the created rule.
+        tracking: ``[procedures.tracking]``: the tracking sweep, if configured.
+        settings: ``[procedures.poll]``: the overlap, the poller's name, page sizes.
+    """
+
+    rules: tuple[StatusRule | CreatedRule, ...] = ()
+    tracking: TrackingSweep | None = None
+    settings: PollSettings = attrs.field(factory=PollSettings)
+
+    @property
+    def watches(self) -> bool:
+        """Whether anything is configured for the poller to watch."""
+        return bool(self.rules) or self.tracking is not None
 
 
 @attrs.frozen
@@ -131,6 +179,7 @@ class CliConfig:
         accounts: The Allegro accounts to import from.
         import_settings: How the importer runs.
         procedures: The procedures' maps (carriers, refund reasons).
+        poller: What ``procedures poll`` watches.
         source: Where the configuration was read from (for messages).
     """
 
@@ -146,6 +195,7 @@ class CliConfig:
     accounts: tuple[AllegroAccount, ...] = ()
     import_settings: ImportSettings = attrs.field(factory=ImportSettings)
     procedures: ProcedureConfig = attrs.field(factory=ProcedureConfig)
+    poller: PollerConfig = attrs.field(factory=PollerConfig)
     source: str = "the environment"
 
     def require(self, *names: str) -> None:
@@ -289,8 +339,60 @@ def _accounts(data: Mapping[str, Any], environ: Mapping[str, str]) -> tuple[Alle
     return tuple(accounts)
 
 
+_RULE_KEYS = frozenset({"procedure", "statuses", "from_status", "below", "order_types"})
+_TRACKING_KEYS = frozenset({"from_status", "below", "tracking_window", "procedure"})
+_POLL_KEYS = frozenset({"overlap", "name", "page_size", "bindings_batch"})
+_BUILTINS = frozenset(builtin_registry().keys())  # the CLI's runner has only the built-ins
+
+
+def _made(kind: Callable[..., T], table: object, keys: frozenset[str], where: str) -> T:
+    """``kind(**table)``, its errors naming ``where`` and every unknown key."""
+    if not isinstance(table, dict):
+        raise ConfigurationError(f"{where} must be a table")
+    unknown = set(table) - keys
+    if unknown:
+        raise ConfigurationError(
+            f"{where}: unknown settings {sorted(unknown)} (known: {', '.join(sorted(keys))})"
+        )
+    try:
+        made = kind(**table)
+    except (ConfigurationError, TypeError, ValueError) as error:
+        raise ConfigurationError(f"{where}: {error}") from None
+    procedure = getattr(made, "procedure", None)
+    if isinstance(procedure, str) and procedure not in _BUILTINS:
+        raise ConfigurationError(
+            f"{where}: procedure {procedure!r} is no built-in procedure "
+            f"(known: {', '.join(sorted(_BUILTINS))})"
+        )
+    return made
+
+
+def _rule(table: object, where: str) -> StatusRule | CreatedRule:
+    if isinstance(table, dict) and "created" in table:
+        rest = {k: v for k, v in table.items() if k != "created"}
+        if table["created"] is not True:
+            raise ConfigurationError(f"{where}: created must be true (or left out)")
+        return _made(CreatedRule, rest, frozenset({"procedure"}), f"{where} (created)")
+    return _made(StatusRule, table, _RULE_KEYS, where)
+
+
+def _poller(table: Mapping[str, Any]) -> PollerConfig:
+    rules = table.get("rules", [])
+    if not isinstance(rules, list):
+        raise ConfigurationError("procedures.rules must be an array of tables [[procedures.rules]]")
+    return PollerConfig(
+        rules=tuple(_rule(rule, f"procedures.rules[{i}]") for i, rule in enumerate(rules)),
+        tracking=(
+            _made(TrackingSweep, table["tracking"], _TRACKING_KEYS, "[procedures.tracking]")
+            if "tracking" in table
+            else None
+        ),
+        settings=_made(PollSettings, table.get("poll", {}), _POLL_KEYS, "[procedures.poll]"),
+    )
+
+
 def _procedures(table: Mapping[str, Any]) -> ProcedureConfig:
-    unknown = set(table) - {"carriers", "refund_reasons", "unmapped_carrier"}
+    unknown = set(table) - {"carriers", "refund_reasons", "unmapped_carrier", *_POLLER_KEYS}
     if unknown:
         raise ConfigurationError(f"[procedures]: unknown settings {sorted(unknown)}")
     try:
@@ -351,5 +453,6 @@ def load_config(path: str | os.PathLike[str] | None, environ: Mapping[str, str])
         accounts=_accounts(data, environ),
         import_settings=import_settings,
         procedures=_procedures(_table(data, "procedures")),
+        poller=_poller(_table(data, "procedures")),
         source=source,
     )

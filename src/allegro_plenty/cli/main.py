@@ -130,7 +130,8 @@ def build_parser() -> argparse.ArgumentParser:
         procedure_commands,
         "poll",
         procedures_poll,
-        "One polling pass of the procedures: run every execution that is due.",
+        "One polling pass of the procedures: run the executions due again, then the "
+        "procedures the [[procedures.rules]] and [procedures.tracking] call for.",
     )
     poll.add_argument("--once", action="store_true", help="one pass (required)")
     poll.add_argument("--account", metavar="KEY", help="only this account")

@@ -4,14 +4,25 @@ from __future__ import annotations
 
 import argparse
 import json
+from collections.abc import Sequence
+from typing import Any
+
+import attrs
 
 from ..importer import EntryKind, ImportResult, OrderImporter
-from ..procedures import ExecutionStatus, ProcedureReport, ProcedureRunner
-from .config import CliConfig
+from ..procedures import PollReport, ProcedurePoller, ProcedureReport, ProcedureRunner
+from .config import CliConfig, PollerConfig
 from .output import table
 from .runtime import Runtime, Session
 
-__all__ = ["import_exit_code", "import_once", "poll_exit_code", "poll_once", "procedures_poll"]
+__all__ = [
+    "import_exit_code",
+    "import_once",
+    "poll_exit_code",
+    "poll_json",
+    "poll_once",
+    "procedures_poll",
+]
 
 OK, FAILED, USAGE, RECONNECT, UNREACHABLE = 0, 1, 2, 3, 4
 
@@ -74,57 +85,109 @@ def import_command(options: argparse.Namespace, config: CliConfig, runtime: Runt
     return import_exit_code(result)
 
 
-def poll_once(runner: ProcedureRunner, accounts: list[str]) -> ProcedureReport:
-    """One polling pass of the procedure rules.
+def poll_once(runners: Sequence[ProcedureRunner], poller: PollerConfig) -> PollReport:
+    """One polling pass over each runner (one per account): the executions due again
+    (failed ones whose wait is over, waiting refunds, ones a dead worker left), then,
+    when ``poller`` watches anything, one :meth:`ProcedurePoller.poll_once`.
 
-    For now, the executions due again (failed ones whose wait is over, waiting
-    refunds, ones a dead worker left); a procedure poller that finds new orders
-    to dispatch on replaces this one function.
+    Each account's poller keeps its cursors under its own name
+    (``<name>:<account>``), so polling one account with ``--account`` and all of
+    them at other times never makes one skip what the other saw.
     """
-    report = ProcedureReport()
-    for account in accounts:
-        report = report.merged(runner.retry_due(account=account))
-    return report
+    procedures = ProcedureReport()
+    transitions = echoes = created = swept = 0
+    for runner in runners:
+        for account in runner.setup.accounts:
+            procedures = procedures.merged(runner.retry_due(account=account))
+        if not poller.watches:
+            continue
+        (account,) = runner.setup.accounts
+        name = f"{poller.settings.name}:{account}"
+        polled = ProcedurePoller(
+            runner,
+            rules=poller.rules,
+            tracking=poller.tracking,
+            settings=attrs.evolve(poller.settings, name=name),
+        ).poll_once()
+        procedures = procedures.merged(polled.procedures)
+        transitions += polled.transitions
+        echoes += polled.echoes
+        created += polled.created
+        swept += polled.swept
+    return PollReport(procedures, transitions, echoes, created, swept)
 
 
-def poll_exit_code(report: ProcedureReport) -> int:
-    """1 when an execution or a dispatch failed, else 0."""
+def poll_exit_code(report: PollReport) -> int:
+    """1 when an execution (quarantined ones included) or a dispatch failed, else 0."""
     return FAILED if report.failed or report.failures else OK
+
+
+def poll_json(report: PollReport) -> dict[str, Any]:
+    """The report as ``--json`` prints it."""
+    return {
+        "transitions": report.transitions,
+        "echoes": report.echoes,
+        "created": report.created,
+        "swept": report.swept,
+        "results": [
+            {
+                "account": o.account,
+                "procedure": o.procedure,
+                "plenty_order_id": o.plenty_order_id,
+                "subject": r.subject,
+                "status": r.status.value,
+                "reason": r.reason or "",
+            }
+            for o, r in report.procedures.results()
+        ],
+        "failures": [
+            {
+                "procedure": f.procedure,
+                "plenty_order_id": f.plenty_order_id,
+                "error": type(f.error).__name__,
+                "message": str(f.error),
+            }
+            for f in report.failures
+        ],
+    }
+
+
+def print_poll(report: PollReport, runtime: Runtime) -> None:
+    """The report for a person: what the poll saw, then every execution as a table."""
+    document = poll_json(report)
+    rows = [tuple(str(v) for v in result.values()) for result in document["results"]]
+    runtime.say(
+        f"{report.transitions} status changes ({report.echoes} our own), "
+        f"{report.created} orders created, {report.swept} swept; "
+        f"{len(rows)} executions: {len(report.done)} done, {len(report.skipped)} skipped, "
+        f"{len(report.failed)} failed"
+    )
+    if rows:
+        runtime.say(table(["account", "procedure", "order", "subject", "status", "why"], rows))
+    for failure in report.failures:
+        runtime.say(
+            f"could not dispatch {failure.procedure} on order {failure.plenty_order_id}: "
+            f"{failure.error}"
+        )
 
 
 def procedures_poll(options: argparse.Namespace, config: CliConfig, runtime: Runtime) -> int:
     """``procedures poll --once``."""
     config.require(*RUN_SETTINGS)
-    with Session(config) as session:
-        pairs = session.accounts(options.account)
-        runner = ProcedureRunner(
-            plenty=session.plenty(),
-            ledger=session.ledger(),
-            accounts=pairs,
-            config=config.procedures,
+    if not config.poller.watches:
+        runtime.note(
+            "no [[procedures.rules]] or [procedures.tracking] configured: "
+            "only running the executions due again"
         )
-        report = poll_once(runner, [account.key for account, _ in pairs])
-    rows = [
-        (o.account, o.procedure, o.plenty_order_id, r.subject, r.status.value, r.reason or "")
-        for o, r in report.results()
-    ]
-    failures = [
-        (f.procedure, f.plenty_order_id, type(f.error).__name__, str(f.error))
-        for f in report.failures
-    ]
+    with Session(config) as session:
+        plenty, ledger = session.plenty(), session.ledger()
+        runners = [
+            ProcedureRunner(plenty=plenty, ledger=ledger, accounts=[pair], config=config.procedures)
+            for pair in session.accounts(options.account)
+        ]
+        report = poll_once(runners, config.poller)
     if options.json:
-        keys = ["account", "procedure", "plenty_order_id", "subject", "status", "reason"]
-        failure_keys = ["procedure", "plenty_order_id", "error", "message"]
-        document = {
-            "results": [dict(zip(keys, row, strict=True)) for row in rows],
-            "failures": [dict(zip(failure_keys, row, strict=True)) for row in failures],
-        }
-        runtime.say(json.dumps(document, indent=2))
+        runtime.say(json.dumps(poll_json(report), indent=2))
     else:
-        done = sum(1 for _, r in report.results() if r.status is ExecutionStatus.DONE)
-        runtime.say(f"{len(rows)} executions due, {done} done, {len(report.failed)} failed")
-        if rows:
-            runtime.say(table(["account", "procedure", "order", "subject", "status", "why"], rows))
-        for failure in failures:
-            runtime.say(f"could not dispatch {failure[0]} on order {failure[1]}: {failure[3]}")
+        print_poll(report, runtime)
     return poll_exit_code(report)
