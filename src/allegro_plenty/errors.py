@@ -65,6 +65,7 @@ __all__ = [
     "PermissionDeniedError",
     "ProcedureError",
     "ProcedureRefusedError",
+    "RateGateStorageError",
     "RateLimitError",
     "ReferenceDataError",
     "RefundFailedError",
@@ -500,6 +501,13 @@ class TokenSaveError(TokenStorageError):
     client keeps the new pair in memory for the life of the process, uses it,
     and saves it on every later use until a save succeeds. Fix the storage
     while the process runs and the account keeps working without reconnecting.
+    """
+
+
+class RateGateStorageError(AllegroPlentyError):
+    """A rate gate over shared storage (PostgreSQL) cannot be read or written.
+
+    Raised from the Allegro call that asked the gate; that call was not sent.
     """
 
 
