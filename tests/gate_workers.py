@@ -84,9 +84,7 @@ def gate_of(trial: GateTrial) -> AllegroRateGate:
     return MemoryRateGate()
 
 
-def throttled_worker(
-    trial: GateTrial, reach: Reach, form_id: str, told: Any, folder: Path
-) -> None:
+def throttled_worker(trial: GateTrial, reach: Reach, form_id: str, told: Any, folder: Path) -> None:
     """Gets the 429 (no retry), then tells the others."""
 
     def work() -> None:
@@ -147,7 +145,9 @@ def run_gate_trial(trial: GateTrial, root: str) -> dict[str, Any]:
     told = FORK.Event()
     with ServedFakes(allegro, plenty) as served:
         workers = [
-            FORK.Process(target=other_worker, args=(trial, served.reach, kind, skew, told, i, folder))
+            FORK.Process(
+                target=other_worker, args=(trial, served.reach, kind, skew, told, i, folder)
+            )
             for i, (kind, skew) in enumerate(OTHERS)
         ]
         workers.append(

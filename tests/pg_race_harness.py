@@ -238,7 +238,10 @@ def run_pg_race(race: PgRace, root: str) -> dict[str, Any]:
             for _, client in accounts:
                 client.close()
         made = [
-            (seller, checkout_form(seed=race.seed * 100 + 10 * n + i, surcharges=["4.99"] * (i % 2)))
+            (
+                seller,
+                checkout_form(seed=race.seed * 100 + 10 * n + i, surcharges=["4.99"] * (i % 2)),
+            )
             for i in range(race.forms)
             for n, seller in enumerate(SELLERS)
         ]
