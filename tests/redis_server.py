@@ -46,7 +46,7 @@ class ThrowawayRedis:
         ]  # fmt: skip
         if as_root:
             argv = ["runuser", "-u", UNPRIVILEGED_USER, "--", *argv]
-        self.process = subprocess.Popen(  # noqa: S603
+        self.process = subprocess.Popen(
             argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=self.folder
         )
         deadline = time.monotonic() + 15

@@ -21,7 +21,13 @@ from typing import Any, NoReturn
 
 import pytest
 
-from allegro_plenty.testing import FakeAllegro, FakePlenty, FakeServer, checkout_form, seed_catalogue
+from allegro_plenty.testing import (
+    FakeAllegro,
+    FakePlenty,
+    FakeServer,
+    checkout_form,
+    seed_catalogue,
+)
 from allegro_plenty.tokens_postgres import PostgresTokenStore
 
 from .redis_server import ThrowawayRedis, start_redis
@@ -91,13 +97,13 @@ def test_the_example_imports_and_runs_procedures_exactly_once_on_a_real_worker(
             "PLENTY_ID": "1000",
         }
         python = [sys.executable, str(EXAMPLE / "allegro_tasks.py")]
-        subprocess.run([*python, "migrate"], env=env, check=True, timeout=60)  # noqa: S603
+        subprocess.run([*python, "migrate"], env=env, check=True, timeout=60)
         store = PostgresTokenStore(postgres.dsn, table=f"{pg_schema}.tokens")
         for seller in sellers:  # the accounts were connected (the OAuth flow) beforehand
             store.save("allegro", seller, allegro.issue_token(seller))
         store.close()
         log = (tmp_path / "worker.log").open("w")
-        worker = subprocess.Popen(  # noqa: S603
+        worker = subprocess.Popen(
             [sys.executable, "-m", "celery", "-A", "allegro_tasks", "worker", "--pool=prefork",
              "--concurrency=2", "--loglevel=INFO", "--without-gossip", "--without-mingle",
              "--without-heartbeat", "--hostname=test@%h"],
