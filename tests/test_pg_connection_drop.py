@@ -35,9 +35,13 @@ def terminate(postgres: Any) -> None:
 
 
 def restart(postgres: Any) -> None:
+    server_of(postgres).restart()
+
+
+def server_of(postgres: Any) -> Any:
     if postgres.server is None:
-        pytest.skip("ALLEGRO_PLENTY_PG_DSN names a server these tests may not restart")
-    postgres.server.restart()
+        pytest.skip("ALLEGRO_PLENTY_PG_DSN names a server these tests may not stop")
+    return postgres.server
 
 
 CUTS = {"terminated": terminate, "restarted": restart}
@@ -72,11 +76,10 @@ def close(importer: Any, ledger: Any) -> None:
         importer.loop.run_until_complete(ledger.close())
 
 
-@pytest.mark.parametrize("mode", MODES)
-@pytest.mark.parametrize("cut", sorted(CUTS))
-def test_a_dropped_connection_fails_the_run_and_the_next_run_finishes_it(
+def dropped_then_next_run(
     postgres: Any, pg_schema: str, mode: str, cut: str
-) -> None:
+) -> tuple[World, list[str]]:
+    """The first run with the cut, then the next; the world and its forms."""
     world = World()
     dsn = f"{postgres.dsn} application_name={VICTIM}"
     with open_ledger(postgres.dsn, pg_schema) as setup:
@@ -101,9 +104,69 @@ def test_a_dropped_connection_fails_the_run_and_the_next_run_finishes_it(
     with world.importer(mode) as importer:
         importer.run()
         close(importer, world.ledger)
+    return world, forms
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("cut", sorted(CUTS))
+def test_a_dropped_connection_fails_the_run_and_the_next_run_finishes_it(
+    postgres: Any, pg_schema: str, mode: str, cut: str
+) -> None:
+    world, forms = dropped_then_next_run(postgres, pg_schema, mode, cut)
     assert {form_id: len(world.orders(form_id)) for form_id in forms} == dict.fromkeys(forms, 1)
     with open_ledger(postgres.dsn, pg_schema) as ledger:
         bound = {
             f: getattr(ledger.binding(world.seller, f), "plenty_order_id", None) for f in forms
         }
     assert bound == {form_id: world.orders(form_id)[0] for form_id in forms}
+
+
+def test_negative_control_without_the_look_up_the_next_run_doubles_the_order(
+    postgres: Any, pg_schema: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The same harness with the importer's look-up of the external id broken: the order
+    created before the cut is created again, and the harness sees it."""
+    from allegro_plenty.importer import order
+
+    from .crash_harness import _never_found
+
+    monkeypatch.setattr(order, "find_existing", _never_found)
+    world, forms = dropped_then_next_run(postgres, pg_schema, "sync", "terminated")
+    assert sorted(len(world.orders(form_id)) for form_id in forms) == [1, 1, 2]
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_server_down_for_the_rest_of_the_run_cuts_the_run_short_and_the_next_finishes(
+    postgres: Any, pg_schema: str, mode: str
+) -> None:
+    """The server stops in the middle of the bind and stays down: the form's failure cannot
+    be recorded either, so the account's run is cut short with a warning naming the
+    ledger's error; once the server is back, the next run adopts the order."""
+    server = server_of(postgres)
+    world = World()
+    with open_ledger(postgres.dsn, pg_schema) as setup:
+        setup.migrate()
+    kind = SyncCut if mode == "sync" else AsyncCut
+    ledger = kind(postgres.dsn, schema=pg_schema, time_shift=Shift(world.clock.time), timeout=2)
+    ledger.cut = server.pause
+    world.ledger = ledger
+    forms = [world.add(seed=seed) for seed in (41, 42)]
+    try:
+        with world.importer(mode) as importer:
+            first = importer.run()
+            close(importer, ledger)
+    finally:
+        server.resume()
+    assert ledger.cut is None, "never cut"
+    assert not first.complete
+    (warning,) = first.warnings
+    assert warning.code == "account_interrupted"
+    assert "LedgerStorageError" in warning.message, warning
+    assert sorted(len(world.orders(form_id)) for form_id in forms) == [0, 1]
+
+    world.ledger = kind(postgres.dsn, schema=pg_schema, time_shift=Shift(world.clock.time))
+    world.clock.advance(3600)
+    with world.importer(mode) as importer:
+        importer.run()
+        close(importer, world.ledger)
+    assert {form_id: len(world.orders(form_id)) for form_id in forms} == dict.fromkeys(forms, 1)
