@@ -27,7 +27,7 @@ from allegro_plenty.testing import Fault, checkout_form
 from .loopback_workers import FORK, Reach, ServedFakes, exit_after, fakes_at, loopback_transport
 
 APP = "gate-test-app"
-BACKOFF = 2.0
+BACKOFF = 3.0
 """The block after the 429 (the retry policy's rate-limit delay, no jitter)."""
 RETRY = attrs.evolve(ALLEGRO_RETRY, max_retries=0, rate_limit_delay=BACKOFF)
 FORM_ROUTE = "GET /order/checkout-forms/{id}"

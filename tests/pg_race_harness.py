@@ -68,10 +68,14 @@ class PgRace:
     seed: int = 21
     claims_disabled: bool = False
     """The negative control: every claim on a form and on an execution is granted."""
+    leases_on_worker_clocks: bool = False
+    """The negative control of the skewed clocks: each worker's ledger counts leases on
+    the worker's own clock (the database's time moved by the worker's skew)."""
 
 
-def ledger_of(race: PgRace) -> PostgresLedger:
-    return PostgresLedger(race.dsn, schema=race.schema, max_connections=2)
+def ledger_of(race: PgRace, skew: float = 0.0) -> PostgresLedger:
+    shift = (lambda: skew) if race.leases_on_worker_clocks and skew else None
+    return PostgresLedger(race.dsn, schema=race.schema, max_connections=2, time_shift=shift)
 
 
 def tokens_of(race: PgRace) -> PostgresTokenStore:
@@ -164,7 +168,7 @@ def racer(
         real = time.time
         time.time = lambda: real() + skew  # type: ignore[assignment]
         rng = random.Random(f"{race.seed}:{index}")
-        ledger: Any = ledger_of(race)
+        ledger: Any = ledger_of(race, skew)
         if race.claims_disabled:
             ledger = ClaimsDisabled(ledger)
         accounts = accounts_with_clients(reach, tokens, lambda t: HeldStatusWrites(t, rng))

@@ -49,3 +49,14 @@ def test_negative_control_with_the_claims_disabled_the_workers_duplicate(
     found = race(postgres, pg_schema, tmp_path, claims_disabled=True)["found"]
     assert max(len(seen["orders"]) for seen in found.values()) > 1, found
     assert max(seen["puts"] for seen in found.values()) > 1, found
+
+
+def test_negative_control_with_leases_on_the_workers_clocks_skewed_workers_duplicate(
+    postgres: Any, pg_schema: str, tmp_path: Path
+) -> None:
+    """The same race with each ledger counting leases on its worker's skewed clock: a worker
+    five minutes ahead finds live claims run out and takes them over, and work is done
+    twice."""
+    found = race(postgres, pg_schema, tmp_path, leases_on_worker_clocks=True)["found"]
+    doubled = [f for f, seen in found.items() if len(seen["orders"]) > 1 or seen["puts"] > 1]
+    assert doubled, found

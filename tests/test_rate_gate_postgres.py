@@ -53,9 +53,9 @@ def test_a_429_in_one_process_pauses_every_other_process_of_the_app(
     waited = pauses(outcome)
     assert set(waited) == set(OTHERS)
     assert all(BACKOFF - EPSILON <= w < BACKOFF + 3 for w in waited.values()), waited
-    # They were told at once, so the gate, not the telling, held them back.
+    # They were told well inside the block, so the gate, not the telling, held them back.
     read_429 = outcome["throttled"][0]["read"]
-    assert all(o["told_at"] - read_429 < BACKOFF / 2 for o in outcome["others"]), outcome
+    assert all(o["told_at"] - read_429 < BACKOFF - 1 for o in outcome["others"]), outcome
 
 
 @pytest.mark.slow
@@ -63,7 +63,7 @@ def test_negative_control_a_gate_per_process_lets_the_others_call_into_the_block
     postgres: Any, table: str, tmp_path: Path
 ) -> None:
     waited = pauses(trial(postgres, table, tmp_path, shared=False))
-    assert all(w < BACKOFF / 2 for w in waited.values()), waited
+    assert all(w < BACKOFF - 1 for w in waited.values()), waited  # inside the block
 
 
 def test_a_block_is_the_databases_now_plus_the_back_off_and_never_shortened(
