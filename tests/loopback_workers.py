@@ -59,7 +59,7 @@ def prepare() -> None:
     client compiles its own hooks otherwise), the HTTP stack imported."""
     from allegro_plenty import _convert
     from allegro_plenty.allegro import client as allegro_module
-    from allegro_plenty.plenty import client as plenty_module
+    from allegro_plenty.plenty import _client_base as plenty_module
 
     shared = functools.cache(_convert.make_converter)
     allegro_module.make_converter = shared  # type: ignore[attr-defined]

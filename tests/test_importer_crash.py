@@ -30,7 +30,9 @@ COMMITTED_UNBOUND = {("POST /rest/orders", "unread"), ("POST /rest/orders", "aft
 
 
 def trials(plan: Plan, root: Path) -> list[dict[str, Any]]:
-    reports: list[dict[str, Any]] = in_spawned_host(run_all, plan, str(root))
+    # Bounded generously: 200 trials take about 30 s on a quiet 2-core machine, several
+    # times that on one loaded by parallel jobs.
+    reports: list[dict[str, Any]] = in_spawned_host(run_all, plan, str(root), timeout=540)
     assert [r["trial"] for r in reports] == list(range(plan.trials))
     return reports
 
@@ -46,6 +48,7 @@ def check(reports: list[dict[str, Any]]) -> Counter[tuple[str, str]]:
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(600)
 def test_a_worker_killed_at_any_write_point_leaves_exactly_one_order_per_form(
     tmp_path: Path,
 ) -> None:
@@ -65,6 +68,7 @@ def test_a_worker_killed_at_any_write_point_leaves_exactly_one_order_per_form(
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(600)
 def test_negative_control_without_the_look_up_the_fresh_run_duplicates(tmp_path: Path) -> None:
     """The same trials with the importer's look-up of the external id broken in the
     workers, killed between plentymarkets committing the order and its binding: the
@@ -78,6 +82,7 @@ def test_negative_control_without_the_look_up_the_fresh_run_duplicates(tmp_path:
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(600)
 def test_the_same_with_the_postgresql_ledger(postgres: Any, pg_schema: str, tmp_path: Path) -> None:
     """The ledger is all that differs from the SQLite trials: every ledger write point is
     hit in each phase, and the order create, which it brackets."""

@@ -7,11 +7,19 @@ import re
 from typing import Any
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import Phase, given, settings
 from hypothesis import strategies as st
 
 from allegro_plenty.allegro.models import CheckoutForm
-from allegro_plenty.mapping import OrderDraft, OrderMapper, StreetParts, WarningCode, split_street
+from allegro_plenty.mapping import (
+    OrderDraft,
+    OrderMapper,
+    StreetParts,
+    WarningCode,
+    addresses,
+    split_street,
+)
+from allegro_plenty.mapping.addresses import _MARKERS
 
 from .mapping_support import CONFIG, STRICT, fixture
 
@@ -298,3 +306,107 @@ def test_no_regex_with_nested_quantifiers_in_the_splitter() -> None:
     assert patterns
     for pattern in patterns:
         assert not re.search(r"\)[*+?{]", pattern), pattern
+
+
+# --- the fast path agrees with the full split ------------------------------------------------
+#
+# ``split_street`` first tries ``_split_plain``, which splits the common shape (street words,
+# a plain number, plain numbers and markers) without the group reader, and hands every other
+# line to ``_split_groups``. Wherever the fast path answers, it must answer what the full
+# split does.
+
+PLAIN_WORDS = st.sampled_from(
+    " ".join(["1 12 123A 12ab 5/7 1-3. 1–3 820/9 12. 5a/7b 0 99x. 12/A"]).split()
+)
+"""Words the fast path reads as plain numbers (and some it must not: ``12/A``)."""
+TRICKY_WORDS = st.sampled_from(
+    " ".join(
+        [
+            "m m. lok. kl. byt č. č.p. čp. č.o. nr nr. NR Nr. p. o. P. kod kod: em. fszt. ajtó",
+            "I IV. A b ß ǅ ς ΣΑ Ωmega Привет 北京 ٣ ² ½ x , / - – /7 7/ -3 5, ,5 12abc",
+            "m.12 lok3 U1 Maja maja utca út 3K #12 *1 12# 1e3 ١٢",
+        ]
+    ).split()
+)
+FAST_SPACE = st.sampled_from([" ", "  ", "\t", "\n", "\u00a0", "\u2003", "\u3000", "\x1c"])
+STREET_WORD = st.text(
+    st.characters(blacklist_categories=("Cs",), blacklist_characters="0123456789"),
+    min_size=1,
+    max_size=6,
+).filter(lambda word: not any(char.isspace() for char in word))
+
+
+@st.composite
+def plain_shaped_lines(draw: st.DrawFn) -> str:
+    """Lines close to the fast path's shape: some street words, a number, flat words; now
+    and then a word the fast path must not read as plain."""
+    street = draw(st.lists(STREET_WORD | TRICKY_WORDS, min_size=0, max_size=4))
+    number = draw(PLAIN_WORDS | TRICKY_WORDS)
+    rest = draw(
+        st.lists(PLAIN_WORDS | st.sampled_from(sorted(_MARKERS)) | TRICKY_WORDS, max_size=5)
+    )
+    words = [*street, number, *rest]
+    spaces = draw(st.lists(FAST_SPACE, min_size=len(words) + 1, max_size=len(words) + 1))
+    return spaces[0] + "".join(word + space for word, space in zip(words, spaces[1:], strict=False))
+
+
+FAST_PATH_LINES = plain_shaped_lines() | ADDRESS_LINES | st.text()
+
+
+def _check_fast_path_agrees(line: str) -> bool:
+    """Whether ``_split_plain`` answered for ``line``; raises if its answer differs."""
+    fast = addresses._split_plain(line)
+    if fast is None:
+        return False
+    assert fast == addresses._split_groups(line), line
+    return True
+
+
+def _fast_path_property(examples: int, *, shrink: bool = True) -> list[bool]:
+    answered: list[bool] = []
+    phases = list(Phase) if shrink else [Phase.generate]
+
+    @settings(max_examples=examples, deadline=None, derandomize=True, database=None, phases=phases)
+    @given(FAST_PATH_LINES)
+    def check(line: str) -> None:
+        answered.append(_check_fast_path_agrees(line))
+
+    check()
+    return answered
+
+
+def test_the_fast_path_gives_what_the_full_split_gives() -> None:
+    answered = _fast_path_property(500)
+    # The comparison means something only if the fast path answered often.
+    assert sum(answered) >= 100, sum(answered)
+
+
+@pytest.mark.parametrize("line", [line for line, _ in SPLIT] + NOT_SPLIT)
+def test_the_fast_path_agrees_on_the_tables(line: str) -> None:
+    _check_fast_path_agrees(line)
+    assert split_street(line) == addresses._split_groups(line)
+
+
+def test_the_fast_path_takes_the_common_lines() -> None:
+    # What the benchmark's streets look like: the fast path must not fall back on these.
+    for line in (
+        "ul. Długa 5/7 m. 12",
+        "Aleje Jerozolimskie 123A",
+        "Plac Grunwaldzki 1 lok. 3",
+        "os. Tysiąclecia 5/12",
+        "Zalesie 12",
+        "ul. Polna",
+        "Náměstí Míru 820/9",
+        "Fő utca 1. 2/3",
+    ):
+        assert addresses._split_plain(line) is not None, line
+
+
+def test_the_fast_path_property_catches_a_broken_fast_path(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Negative control: a fast path that forgets labels (``nr 5``, ``č.p. 123``) takes the
+    # label into the street; the property must notice.
+    monkeypatch.setattr(addresses, "_NOT_BEFORE_A_PLAIN_NUMBER", frozenset())
+    with pytest.raises(AssertionError):
+        _fast_path_property(500, shrink=False)

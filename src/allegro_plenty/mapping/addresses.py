@@ -53,6 +53,12 @@ _SEPARATOR = re.compile(r"[/\-–]")
 _CODE = re.compile(r"[#*0-9A-Za-z]+")
 """A door code: ``1234``, ``12#34``, ``*1234``, ``3K``."""
 _ANY_DIGIT = re.compile(r"\d")
+_ASCII_DIGIT = re.compile(r"[0-9]")
+_PLAIN_NUMBER = re.compile(
+    r"[0-9]+[^\W\d_]{0,2}\.?|[0-9]+[^\W\d_]{0,2}[/\-–][0-9]+[^\W\d_]{0,2}\.?"
+)
+"""A number as most lines write it: one or two pieces and a dot (``12``, ``123A``, ``5/7``,
+``1-3.``). Such a word is a house number or a flat value to the full split, whatever its place."""
 _WORD = re.compile(r"\S+")
 """A word: what ``str.split()`` returns (both use the same whitespace)."""
 
@@ -415,6 +421,50 @@ def split_street(line: str) -> StreetParts:
     >>> split_street("Váci út 1-3. IV. em. 12.")
     StreetParts(street='Váci út', house_number='1-3.', additional='IV. em. 12.', warning=None)
     """
+    plain = _split_plain(line)
+    return _split_groups(line) if plain is None else plain
+
+
+_NOT_BEFORE_A_PLAIN_NUMBER = _LABELS | {"p.", "o."}
+"""Casefolded words after which a number is not simply the house number: a label that joins
+the number (``nr 5``, ``č.p. 123``, ``č. p. 7``)."""
+
+
+def _split_plain(line: str) -> StreetParts | None:
+    """The split of a line as most are written, or ``None``: leave it to the full split.
+
+    That shape is words with no ASCII digit (the street), a plain number (the house
+    number), then plain numbers and markers only, no commas: ``ul. Długa 5/7 m. 12``,
+    ``Zalesie 12``, ``Fő utca 1. 2/3``. In such a line no words join, no number takes a
+    letter, the first number is the house number and all that follows it is flat: the
+    full split gives the same parts, in several times the time. A line without an ASCII
+    digit has no house number, so it is whole. Tests compare this with the full split.
+    """
+    digit = _ASCII_DIGIT.search(line)
+    if digit is None:
+        return _whole(line)
+    start = digit.start()
+    street = line[:start].split()
+    if not street or not line[start - 1].isspace() or "," in line:
+        return None
+    before = street[-1]
+    if before[-1] in _SEPARATORS or (
+        len(before) <= _LONGEST_MARKER and before.casefold() in _NOT_BEFORE_A_PLAIN_NUMBER
+    ):
+        return None
+    number, *rest = line[start:].split()
+    if _PLAIN_NUMBER.fullmatch(number) is None:
+        return None
+    for word in rest:
+        if _PLAIN_NUMBER.fullmatch(word) is None and (
+            len(word) > _LONGEST_MARKER or word not in _MARKERS
+        ):
+            return None
+    return StreetParts(" ".join(street), number, " ".join(rest) or None)
+
+
+def _split_groups(line: str) -> StreetParts:
+    """The full split: every rule, read as a stream of groups (see :func:`_groups`)."""
     # One pass. ``number`` is the earliest house number that only flat details follow so
     # far: (where the street ends, the number, where the number ends). A number the split
     # passes over must be followed by a word of the street's name (``ul. 3 Maja 12``);

@@ -77,6 +77,8 @@ _CUSTOMER = 1
 _ORIGIN_IMPORT = "4"
 """Payment origin 4: import (what the shopware connector sends for external payments)."""
 _MAX_QUANTITY = 1_000_000
+_QUANTITIES = tuple(map(Decimal, range(100)))
+"""Item quantities as Decimals, made once: Decimals are immutable, and every item needs one."""
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
 _MONEY_CONTEXT = decimal.Context(
     prec=34,
@@ -546,12 +548,17 @@ class OrderMapper:
         )
         line = run.fit(street or "", _STREET, street_path, line_limit)
         street = _required(run, line, street_path)
-        town = _required(run, run.text(town, _TOWN, f"{path}.city"), f"{path}.city")
+        town_path = f"{path}.city"
+        town = _required(run, run.text(town, _TOWN, town_path), town_path)
         postal_code = _required(run, run.text(postal_code, _POSTAL_CODE, postal_path), postal_path)
         parts = split_street(street)
         if parts.warning is not None:
             run.warn(parts.warning, "street kept whole: no house number found", f"{path}.street")
-        extra = ", ".join(line for line in (parts.additional, extra_line) if line)
+        extra = (
+            f"{parts.additional}, {extra_line}"
+            if parts.additional and extra_line
+            else parts.additional or extra_line
+        )
         options: list[AddressOption] = []
         for kind, field, value, source in (
             (AddressOptionType.VAT_NUMBER, _VAT_NUMBER, vat_number, path),
@@ -647,9 +654,9 @@ class OrderMapper:
         self, run: MappingRun, index: int, line: LineItem, vat: VatChoice
     ) -> NewOrderItem:
         """One line item: gross unit price from ``price`` (not ``originalPrice``)."""
-        path = f"lineItems[{index}]"
+        path, price_path, name_path = _line_paths(index)
         quantity = _quantity(run, line.quantity, path)
-        price = run.money(line.price, f"{path}.price")
+        price = run.money(line.price, price_path)
         variation = self.variation_id(run, line)
         if variation is None:
             if self.config.unknown_variation is UnknownVariationPolicy.REFUSE:
@@ -671,7 +678,7 @@ class OrderMapper:
             run,
             type_id=type_id,
             quantity=quantity,
-            name=run.text(line.offer.name, _ITEM_NAME, f"{path}.offer.name")
+            name=run.text(line.offer.name, _ITEM_NAME, name_path)
             or clean_text(f"Allegro offer {line.offer.id}"),
             unit_gross=price,
             vat=vat,
@@ -805,9 +812,10 @@ class OrderMapper:
         variation_id: int = 0,
         properties: tuple[OrderItemProperty, ...] = (),
     ) -> NewOrderItem:
+        count = _QUANTITIES[quantity] if 0 < quantity < len(_QUANTITIES) else Decimal(quantity)
         return NewOrderItem(
             type_id=type_id,
-            quantity=Decimal(quantity),
+            quantity=count,
             order_item_name=name,
             amounts=(self.config.currency.amount(run.currency, unit_gross, run.exchange_rate),),
             item_variation_id=variation_id,
@@ -997,7 +1005,7 @@ class OrderMapper:
         method returns can turn into several.
         """
         lines = self.comment_lines(run)
-        if not "".join(lines).isprintable():  # a line with a break or a control in it
+        if not all(map(str.isprintable, lines)):  # a line with a break or a control in it
             lines = [text for text in map(clean_text, lines) if text]
         return (CommentDraft("\n".join(lines)),) if lines else ()
 
@@ -1061,7 +1069,7 @@ class OrderMapper:
                 )
                 status = f" ({voucher.status})" if voucher.status else ""
                 lines.append(f"Voucher {voucher.type}{status}{value} on line item {line.id}")
-        note = run.lines(form.note.text if form.note else None, _SELLER_NOTE, "note.text")
+        note = run.lines(form.note.text, _SELLER_NOTE, "note.text") if form.note else None
         if note:
             lines += ("Seller's note:", *_quoted(note))
         return lines
@@ -1074,10 +1082,31 @@ def _quoted(text: str) -> list[str]:
 
 def _complete(place: PickupPointAddress | None) -> PickupPointAddress | None:
     """``place`` if it has a street, city and postal code, else ``None``."""
-    if place is None:
-        return None
-    parts = (place.street, place.city, place.zip_code)
-    return place if all(part and clean_text(part) for part in parts) else None
+    if (
+        place is not None
+        and place.street
+        and clean_text(place.street)
+        and place.city
+        and clean_text(place.city)
+        and place.zip_code
+        and clean_text(place.zip_code)
+    ):
+        return place
+    return None
+
+
+def _paths(index: int) -> tuple[str, str, str]:
+    line = f"lineItems[{index}]"
+    return line, f"{line}.price", f"{line}.offer.name"
+
+
+_PATHS = tuple(map(_paths, range(100)))
+"""The paths of the first lines, made once: every line needs them, errors and warnings only."""
+
+
+def _line_paths(index: int) -> tuple[str, str, str]:
+    """The field paths of line item ``index``: the line, its price, its offer name."""
+    return _PATHS[index] if 0 <= index < len(_PATHS) else _paths(index)
 
 
 def _shown_id(ident: str | None) -> str:
