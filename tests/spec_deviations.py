@@ -312,6 +312,68 @@ DEVIATIONS: tuple[Deviation, ...] = (
             'this route is ["J92356732176", "003478943219912"]'
         ),
     ),
+    Deviation(
+        id="plenty-order-documents-optional-type",
+        service="plenty",
+        kind="request",
+        method="GET",
+        path=r"/rest/orders/\d+/documents/[A-Za-z]+",
+        error=(
+            r"Missing required path parameter: type"
+            r"|undeclared query parameter '(with|withContent)'"
+        ),
+        reality=(
+            "GET /rest/orders/{orderId}/documents/invoice lists the order's invoices. The spec "
+            "writes the path as /rest/orders/{orderId}/documents/{type?} (Laravel's optional "
+            "route parameter), so no validator can bind 'type' to the template, and the path "
+            "matches the POST-only item /rest/orders/{orderId}/documents/{type}, whose GET "
+            "declares none of the query parameters ('with', 'withContent') the {type?} item does."
+        ),
+        source=(
+            "the spec itself: paths '/rest/orders/{orderId}/documents/{type?}' (GET, with "
+            "parameters type, with, withContent ...) and '/rest/orders/{orderId}/documents/{type}' "
+            "(POST only)"
+        ),
+    ),
+    Deviation(
+        id="plenty-documents-type-or-id",
+        service="plenty",
+        kind="request",
+        method="GET",
+        path=r"/rest/orders/documents/[A-Za-z]+",
+        error=(
+            r"Path parameter error: documentId \| Failed to cast value to integer"
+            r"|undeclared query parameter '(page|itemsPerPage|updatedAtFrom|updatedAtTo|with)'"
+        ),
+        reality=(
+            "GET /rest/orders/documents/invoice lists invoices of every order (the path item "
+            "/rest/orders/documents/{type}). The spec also has GET "
+            "/rest/orders/documents/{documentId} with the same shape, so a validator binds "
+            "'invoice' to documentId and reads the query against that item, which declares "
+            "none of the list's parameters."
+        ),
+        source=(
+            "the spec itself: '/rest/orders/documents/{type}' (GET: page, itemsPerPage, "
+            "updatedAtFrom, with ...) and '/rest/orders/documents/{documentId}' (GET, integer)"
+        ),
+    ),
+    Deviation(
+        id="plenty-document-download-binary",
+        service="plenty",
+        kind="response",
+        method="GET",
+        path=r"/rest/documents/\d+",
+        error=r"Failed to deserialize value with \*/\* mimetype",
+        reality=(
+            "The route answers the document's file itself (a PDF), not JSON; the spec gives "
+            "the generic SimpleRestResponse object as its answer."
+        ),
+        source=(
+            "the spec's own summary of GET /rest/documents/{documentId}: 'Download the content "
+            "of a document'; the order documents route offers the same file base64-encoded "
+            "under 'content' (withContent), which is what the download returns raw"
+        ),
+    ),
 )
 
 # Allegro spec defects that weaken validation without producing an error (so
@@ -427,6 +489,8 @@ REQUIRED_BY_US: tuple[RequiredByUs, ...] = (
             ("GET", "/rest/items/variations"),
             ("GET", "/rest/orders/status-history"),
             ("GET", "/rest/vat"),
+            ("GET", "/rest/orders/{orderId}/documents/{type?}"),
+            ("GET", "/rest/orders/documents/{type}"),
         ),
         fields=("entries", "isLastPage"),
         model="allegro_plenty.plenty.models.Page",

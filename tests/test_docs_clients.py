@@ -13,6 +13,8 @@ from typing import Any
 from allegro_plenty import Retry
 from allegro_plenty.allegro import endpoints as allegro
 from allegro_plenty.allegro.models import (
+    NewInvoice,
+    NewInvoiceFile,
     NewRefund,
     NewShipment,
     RefundReason,
@@ -50,6 +52,11 @@ def actual() -> dict[str, Retry]:
         "AllegroClient.create_refund": allegro.create_refund(
             NewRefund(reference, reference, RefundReason.REFUND, str(uuid.uuid4()))
         ),
+        "AllegroClient.add_invoice": allegro.add_invoice(
+            FORM, NewInvoice(NewInvoiceFile("a.pdf"), "A1")
+        ),
+        "AllegroClient.upload_invoice_file": allegro.upload_invoice_file(FORM, "i", b"%PDF-1"),
+        "PlentyClient.generate_invoice": plenty.generate_invoice(1),
         "PlentyClient.create_order": plenty.create_order(
             NewOrder(1, 1, Decimal(3), Decimal(1), (), ())
         ),
@@ -72,7 +79,7 @@ def actual() -> dict[str, Retry]:
 
 def test_the_documented_retry_classes_are_the_real_ones() -> None:
     table = documented()
-    assert len(table) == 13
+    assert len(table) == 16
     assert table == actual()
 
 

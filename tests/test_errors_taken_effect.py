@@ -75,6 +75,8 @@ from allegro_plenty.allegro.models import NewRefund, NewShipment, RefundReason, 
 from allegro_plenty.errors import (
     AllegroRefusedError,
     CarrierNotMappedError,
+    InvoiceConflictError,
+    InvoiceFileRejectedError,
     LineItemsUnclearError,
     NotFromAllegroError,
     NotRefundableError,
@@ -327,6 +329,8 @@ NOT_SENT: list[tuple[str, AllegroPlentyError]] = [
     ("carrier not mapped", CarrierNotMappedError(6, "not in the carrier map")),
     ("Allegro refused a procedure's write", AllegroRefusedError("p", 422, ["X"], "no")),
     ("Allegro ended a refund CANCELED", RefundFailedError("r-1", "CANCELED")),
+    ("another seller invoice on Allegro", InvoiceConflictError("f-1", "RE1", ["FV 9"])),
+    ("invoice file rejected by the scan", InvoiceFileRejectedError("f-1", "i-1", "RE1")),
     ("the base class", AllegroPlentyError("anything")),
 ]
 

@@ -105,7 +105,8 @@ def test_the_builtins_are_listed_with_the_names_sellers_know() -> None:
     assert names["allegro.status.picked_up"] == "Allegro : Order status PICKED_UP"
     assert names["allegro.tracking"] == "Allegro : Provide tracking number"
     assert names["allegro.refund"] == "Allegro : Refund payment"
-    assert len(names) == 8
+    assert names["allegro.upload_invoice"] == "Allegro : Upload invoice"
+    assert len(names) == 9
     for handler in builtin_registry():
         assert handler.names.de
         assert handler.names.pl

@@ -16,6 +16,8 @@ import httpx
 from allegro_plenty.allegro.auth import AllegroOAuth
 from allegro_plenty.allegro.models import (
     CheckoutFormFilter,
+    NewInvoice,
+    NewInvoiceFile,
     NewRefund,
     NewShipment,
     RefundLineItem,
@@ -68,6 +70,10 @@ def _allegro_tour(allegro: FakeAllegro, clock: FakeClock) -> None:
         client.list_carriers()
         client.add_shipment(form_id, NewShipment("DHL", "JJD000390007654321"))
         client.list_shipments(form_id)
+        invoice_id = client.add_invoice(form_id, NewInvoice(NewInvoiceFile("fv.pdf"), "FV 1"))
+        client.upload_invoice_file(form_id, invoice_id, b"%PDF-1.4\n%%EOF\n")
+        clock.advance(timedelta(minutes=1))
+        client.list_invoices(form_id)
         refund = NewRefund(
             payment=RefundReference(form["payment"]["id"]),
             order=RefundReference(form_id),
@@ -171,6 +177,12 @@ def _plenty_tour(plenty: FakePlenty, clock: FakeClock) -> None:
         client.create_comment(NewComment.plain(order.id, "Děkuji"))
         client.order_comments(order.id)
         client.update_order_status(order.id, 5)
+        client.generate_invoice(order.id)
+        plenty.add_document(order.id, "correction")
+        (invoice,) = client.order_documents(order.id, "invoice")
+        client.order_documents(order.id, "correction", with_content=True)
+        client.list_documents("invoice", updated_at_from=clock.now() - timedelta(hours=1))
+        client.download_document(invoice.id)
         client.order_status_history(order.id)
         list(client.iter_status_history(clock.now() - timedelta(hours=1)))
         child = plenty.create_delivery_order(order.id)

@@ -143,6 +143,8 @@ def _build_request(cfg: EngineConfig, op: Operation[Any], token: str | None) -> 
     if token is not None:
         headers["Authorization"] = f"Bearer {token}"
     url = op.path if "://" in op.path else cfg.base_url.rstrip("/") + op.path
+    if op.content is not None:
+        return httpx.Request(op.method, url, params=op.params, headers=headers, content=op.content)
     body = op.json
     if body is not None and attrs.has(type(body)):
         body = cfg.converter.unstructure(body)

@@ -86,6 +86,8 @@ class Operation(Generic[T]):
         json: A body to send as JSON: an attrs instance (unstructured with the
             client's converter), or plain JSON data.
         form: A form-encoded body.
+        content: A raw body (a PDF), sent as is; its ``Content-Type`` goes in
+            ``headers``. Never logged or shown in the repr.
         headers: Extra headers (``Accept-Language`` and the like).
         authenticated: Whether the call carries the bearer token.
         required_scope: The OAuth scope the call needs (named in 403 errors).
@@ -112,6 +114,7 @@ class Operation(Generic[T]):
     params: tuple[tuple[str, str], ...] = ()
     json: Any = None
     form: Mapping[str, str] | None = None
+    content: bytes | None = attrs.field(default=None, repr=False)
     headers: Mapping[str, str] = attrs.field(factory=dict)
     authenticated: bool = True
     required_scope: str | None = None

@@ -46,11 +46,13 @@ from .models import (
     FulfillmentStatus,
     MarketplaceDetails,
     Me,
+    NewInvoice,
     NewRefund,
     NewShipment,
     OrderEvent,
     OrderEventStats,
     OrderEventType,
+    OrderInvoices,
     Refund,
     Refunds,
     RefundStatus,
@@ -306,6 +308,26 @@ class AllegroClient(
         """The carriers Allegro knows; fetched once per client unless ``refresh``."""
         return self._drive(self._carriers(refresh))
 
+    # --- invoices ----------------------------------------------------------------
+
+    def list_invoices(self, form_id: str) -> OrderInvoices:
+        """The order's invoices, with their files' scan status and ``hasExternalInvoices``."""
+        return self.send(ep.list_invoices(form_id))
+
+    def add_invoice(self, form_id: str, invoice: NewInvoice) -> str:
+        """Add invoice metadata; returns the invoice's id, to :meth:`upload_invoice_file` to.
+
+        Never re-sent after it may have reached Allegro (metadata sent twice is two
+        invoices): after an ambiguous failure, :meth:`list_invoices` and look for
+        the invoice number. A 409 (the order has a seller invoice) raises
+        ConflictError, a 422 UnprocessableEntityError.
+        """
+        return self.send(ep.add_invoice(form_id, invoice))
+
+    def upload_invoice_file(self, form_id: str, invoice_id: str, pdf: bytes) -> None:
+        """Upload the PDF (at most 3 MB) of an invoice whose metadata was added."""
+        return self.send(ep.upload_invoice_file(form_id, invoice_id, pdf))
+
     # --- refunds ---------------------------------------------------------------
 
     def create_refund(self, refund: NewRefund) -> Refund:
@@ -451,6 +473,20 @@ class AsyncAllegroClient(
     async def list_carriers(self, *, refresh: bool = False) -> tuple[Carrier, ...]:
         """The carriers Allegro knows; fetched once per client unless ``refresh``."""
         return await self._drive(self._carriers(refresh))
+
+    # --- invoices ----------------------------------------------------------------
+
+    async def list_invoices(self, form_id: str) -> OrderInvoices:
+        """The order's invoices (see :meth:`AllegroClient.list_invoices`)."""
+        return await self.send(ep.list_invoices(form_id))
+
+    async def add_invoice(self, form_id: str, invoice: NewInvoice) -> str:
+        """Add invoice metadata (see :meth:`AllegroClient.add_invoice`)."""
+        return await self.send(ep.add_invoice(form_id, invoice))
+
+    async def upload_invoice_file(self, form_id: str, invoice_id: str, pdf: bytes) -> None:
+        """Upload the PDF of an invoice (see :meth:`AllegroClient.upload_invoice_file`)."""
+        return await self.send(ep.upload_invoice_file(form_id, invoice_id, pdf))
 
     # --- refunds ---------------------------------------------------------------
 

@@ -42,11 +42,14 @@ from .models import (
     MarketplaceDetails,
     Marketplaces,
     Me,
+    NewInvoice,
+    NewInvoiceId,
     NewRefund,
     NewShipment,
     OrderEvents,
     OrderEventStats,
     OrderEventType,
+    OrderInvoices,
     Refund,
     RefundLineItemType,
     Refunds,
@@ -60,11 +63,13 @@ __all__ = [
     "CHECKOUT_FORMS_PAGE_LIMIT",
     "EN_ONLY",
     "EVENTS_PAGE_LIMIT",
+    "INVOICE_FILE_LIMIT",
     "NO_FILTER",
     "OFFSET_LIMIT_CAP",
     "REFUNDS_PAGE_LIMIT",
     "REFUND_STATUS_FILTER",
     "SELLER_FULFILLMENT_STATUSES",
+    "add_invoice",
     "add_shipment",
     "create_refund",
     "get_checkout_form",
@@ -73,11 +78,13 @@ __all__ = [
     "get_refund",
     "list_carriers",
     "list_checkout_forms",
+    "list_invoices",
     "list_marketplaces",
     "list_order_events",
     "list_refunds",
     "list_shipments",
     "set_fulfillment_status",
+    "upload_invoice_file",
 ]
 
 T = TypeVar("T")
@@ -96,6 +103,9 @@ EVENTS_PAGE_LIMIT = 1000
 """The spec's maximum ``limit`` for ``GET /order/events``."""
 REFUNDS_PAGE_LIMIT = 100
 """The spec's maximum ``limit`` for ``GET /payments/refunds``."""
+INVOICE_FILE_LIMIT = 3 * 1024 * 1024
+"""The largest invoice file Allegro takes (the spec's 413: "Max file size is 3MB")."""
+PDF_MEDIA_TYPE = "application/pdf"
 NO_FILTER = CheckoutFormFilter()
 """The empty checkout-form filter."""
 SELLER_FULFILLMENT_STATUSES = tuple(
@@ -301,6 +311,80 @@ def list_carriers(*, language: str = "en-US") -> Operation[tuple[Carrier, ...]]:
         parse=_member(Carriers, lambda page: page.carriers),
         retry=Retry.ALWAYS,
         headers=language_header(language),
+    )
+
+
+# --- invoices -----------------------------------------------------------------------------
+
+
+def list_invoices(form_id: str) -> Operation[OrderInvoices]:
+    """``GET /order/checkout-forms/{id}/invoices``: the order's invoices with their files'
+    scan status, and ``hasExternalInvoices``. Accepts only ``Accept-Language: en-US``."""
+    return Operation(
+        name="list_invoices",
+        method="GET",
+        path=path("/order/checkout-forms/{id}/invoices", id=non_empty(form_id, "id")),
+        parse=parse_model(OrderInvoices),
+        retry=Retry.ALWAYS,
+        headers=language_header("en-US", EN_ONLY),
+        required_scope=ORDERS_READ,
+    )
+
+
+def add_invoice(form_id: str, invoice: NewInvoice) -> Operation[str]:
+    """``POST /order/checkout-forms/{id}/invoices``: add invoice metadata; returns its id.
+
+    Retried only when the request provably never reached Allegro (a connect
+    error) or Allegro refused it unprocessed (429: "adding metadata too fast").
+    There is no idempotency key: metadata sent twice is two invoices. After an
+    ambiguous failure, :func:`list_invoices` and look for the invoice number.
+    Allegro answers 409 when the order already has a seller invoice, and 422
+    when the order takes no invoice, its payment was rejected, or an earlier
+    file is still being scanned.
+    """
+    check_body(invoice, NewInvoice)
+    return Operation(
+        name="add_invoice",
+        method="POST",
+        path=path("/order/checkout-forms/{id}/invoices", id=non_empty(form_id, "id")),
+        json=invoice,
+        parse=_member(NewInvoiceId, lambda created: created.id),
+        retry=Retry.CONNECT_ERRORS_ONLY,
+        headers=language_header("en-US", EN_ONLY),
+        required_scope=ORDERS_WRITE,
+    )
+
+
+def upload_invoice_file(form_id: str, invoice_id: str, pdf: bytes) -> Operation[None]:
+    """``PUT /order/checkout-forms/{id}/invoices/{invoiceId}/file``: the PDF of an invoice.
+
+    ``pdf`` must be a PDF (it starts with ``%PDF-``) of at most 3 MB; anything
+    else is refused here, unsent. Retried like :func:`add_invoice`: a second
+    upload to the same invoice answers 409 ("already has invoice file
+    uploaded"), so after an ambiguous failure :func:`list_invoices` shows
+    whether the file arrived.
+    """
+    if not isinstance(pdf, bytes | bytearray) or not pdf.startswith(b"%PDF-"):
+        raise InvalidRequestError("must be the bytes of a PDF file", field="file", value="<bytes>")
+    if len(pdf) > INVOICE_FILE_LIMIT:
+        raise InvalidRequestError(
+            f"is {len(pdf)} bytes; Allegro takes at most {INVOICE_FILE_LIMIT}",
+            field="file",
+            value="<bytes>",
+        )
+    return Operation(
+        name="upload_invoice_file",
+        method="PUT",
+        path=path(
+            "/order/checkout-forms/{id}/invoices/{invoice}/file",
+            id=non_empty(form_id, "id"),
+            invoice=non_empty(invoice_id, "invoiceId"),
+        ),
+        content=bytes(pdf),
+        parse=no_content,
+        retry=Retry.CONNECT_ERRORS_ONLY,
+        headers={"Content-Type": PDF_MEDIA_TYPE, **language_header("en-US", EN_ONLY)},
+        required_scope=ORDERS_WRITE,
     )
 
 

@@ -75,6 +75,8 @@ from ._ledger import (
 from ._procedures import (
     AllegroRefusedError,
     CarrierNotMappedError,
+    InvoiceConflictError,
+    InvoiceFileRejectedError,
     LineItemsUnclearError,
     NotFromAllegroError,
     NotRefundableError,
@@ -108,6 +110,8 @@ __all__ = [
     "ForeignOrderExists",
     "InternalServerError",
     "InvalidRequestError",
+    "InvoiceConflictError",
+    "InvoiceFileRejectedError",
     "LedgerBusyError",
     "LedgerError",
     "LedgerInputError",

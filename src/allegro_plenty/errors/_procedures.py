@@ -153,3 +153,48 @@ class RefundFailedError(ProcedureError):
         super().__init__(f"Allegro ended refund {refund_id} as {status}: nothing was refunded")
         self.refund_id = refund_id
         self.status = status
+
+
+class InvoiceConflictError(ProcedureError):
+    """Allegro already has a seller invoice for the order, under another number: the
+    procedure does not add a second one beside it. A person decides (remove the
+    other invoice on Allegro, or mark the execution done).
+
+    Attributes:
+        checkout_form_id: The Allegro order.
+        invoice_number: The number of the plentymarkets document to upload.
+        found_numbers: The numbers of the invoices Allegro lists.
+    """
+
+    def __init__(
+        self, checkout_form_id: str, invoice_number: str, found_numbers: Sequence[str | None]
+    ) -> None:
+        shown = ", ".join(repr(n) for n in found_numbers) or "none listed"
+        super().__init__(
+            f"checkout form {checkout_form_id} already has a seller invoice ({shown}); "
+            f"invoice {invoice_number!r} was not added"
+        )
+        self.checkout_form_id = checkout_form_id
+        self.invoice_number = invoice_number
+        self.found_numbers = tuple(found_numbers)
+
+
+class InvoiceFileRejectedError(ProcedureError):
+    """Allegro's malware scan rejected an uploaded invoice file. The file is not sent
+    again (it would be rejected again); the execution waits for a person, whose
+    release uploads the document anew.
+
+    Attributes:
+        checkout_form_id: The Allegro order.
+        invoice_id: Allegro's invoice id.
+        invoice_number: The invoice's number.
+    """
+
+    def __init__(self, checkout_form_id: str, invoice_id: str, invoice_number: str) -> None:
+        super().__init__(
+            f"Allegro's scan rejected the file of invoice {invoice_number!r} "
+            f"({invoice_id}) on checkout form {checkout_form_id}"
+        )
+        self.checkout_form_id = checkout_form_id
+        self.invoice_id = invoice_id
+        self.invoice_number = invoice_number

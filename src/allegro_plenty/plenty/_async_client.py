@@ -20,6 +20,7 @@ from .models import (
     Contact,
     Country,
     Currency,
+    Document,
     NewAddress,
     NewComment,
     NewContact,
@@ -296,6 +297,52 @@ class AsyncPlentyClient(
     async def shipping_profiles(self) -> tuple[ShippingProfile, ...]:
         """Shipping profiles with their parcel service names (cached)."""
         return await self._drive(plans.shipping_profiles(self._cache))
+
+    # --- documents ----------------------------------------------------------------------
+
+    async def order_documents(
+        self, order_id: int, document_type: str = "invoice", *, with_content: bool = False
+    ) -> tuple[Document, ...]:
+        """An order's documents of a type (see :meth:`PlentyClient.order_documents`)."""
+        return await self.send(
+            ep.order_documents(order_id, document_type, with_content=with_content)
+        )
+
+    async def list_documents(
+        self,
+        document_type: str = "invoice",
+        *,
+        updated_at_from: datetime | None = None,
+        updated_at_to: datetime | None = None,
+        page: int = 1,
+        items_per_page: int = ep.MAX_ITEMS_PER_PAGE,
+    ) -> Page[Document]:
+        """One page of documents across orders (see :meth:`PlentyClient.list_documents`)."""
+        return await self.send(
+            ep.list_documents(
+                document_type,
+                updated_at_from=updated_at_from,
+                updated_at_to=updated_at_to,
+                page=page,
+                items_per_page=items_per_page,
+            )
+        )
+
+    async def download_document(self, document_id: int) -> bytes:
+        """A document's file (a PDF), byte for byte."""
+        return await self.send(ep.download_document(document_id))
+
+    async def generate_invoice(
+        self,
+        order_id: int,
+        *,
+        document_date: datetime | None = None,
+        precondition: Precondition | None = None,
+    ) -> None:
+        """Have plentymarkets make the invoice (see :meth:`PlentyClient.generate_invoice`)."""
+        return await self.send(
+            ep.generate_invoice(order_id, document_date=document_date).guarded(precondition)
+        )
 
     # --- comments -----------------------------------------------------------------------
 

@@ -20,6 +20,7 @@ from .models import (
     Contact,
     Country,
     Currency,
+    Document,
     NewAddress,
     NewComment,
     NewContact,
@@ -329,6 +330,52 @@ class PlentyClient(
     def shipping_profiles(self) -> tuple[ShippingProfile, ...]:
         """Shipping profiles with their parcel service names (cached)."""
         return self._drive(plans.shipping_profiles(self._cache))
+
+    # --- documents ----------------------------------------------------------------------
+
+    def order_documents(
+        self, order_id: int, document_type: str = "invoice", *, with_content: bool = False
+    ) -> tuple[Document, ...]:
+        """An order's documents of a type (``invoice``, ``correction`` ...), with number and
+        date."""
+        return self.send(ep.order_documents(order_id, document_type, with_content=with_content))
+
+    def list_documents(
+        self,
+        document_type: str = "invoice",
+        *,
+        updated_at_from: datetime | None = None,
+        updated_at_to: datetime | None = None,
+        page: int = 1,
+        items_per_page: int = ep.MAX_ITEMS_PER_PAGE,
+    ) -> Page[Document]:
+        """One page of documents of a type across orders, e.g. changed since a cursor."""
+        return self.send(
+            ep.list_documents(
+                document_type,
+                updated_at_from=updated_at_from,
+                updated_at_to=updated_at_to,
+                page=page,
+                items_per_page=items_per_page,
+            )
+        )
+
+    def download_document(self, document_id: int) -> bytes:
+        """A document's file (a PDF), byte for byte."""
+        return self.send(ep.download_document(document_id))
+
+    def generate_invoice(
+        self,
+        order_id: int,
+        *,
+        document_date: datetime | None = None,
+        precondition: Precondition | None = None,
+    ) -> None:
+        """Have plentymarkets make the order's invoice (never retried: look it up after an
+        ambiguous failure)."""
+        return self.send(
+            ep.generate_invoice(order_id, document_date=document_date).guarded(precondition)
+        )
 
     # --- comments -----------------------------------------------------------------------
 

@@ -21,6 +21,8 @@ Retry classes of the writes (the caller re-reads after any ambiguous failure):
   address will be assigned", spec of the route).
 * ``update_order_status``: always. Setting a status the order already has
   changes nothing.
+* ``generate_invoice``: never. Each call may number a new invoice; after an
+  ambiguous failure, list the order's invoice documents.
 * ``set_order_address``: always. Pointing the order's billing or delivery
   relation at the address it already points at changes nothing.
 """
@@ -58,6 +60,7 @@ from .models import (
     Contact,
     Country,
     Currency,
+    Document,
     NewAddress,
     NewComment,
     NewContact,
@@ -78,6 +81,7 @@ from .models import (
     Variation,
     VatConfiguration,
 )
+from .models.documents import DOCUMENT_TYPES
 
 __all__ = [
     "DEFAULT_ORDER_RELATIONS",
@@ -92,18 +96,22 @@ __all__ = [
     "create_order",
     "create_payment",
     "create_referrer",
+    "download_document",
     "exact_external_id",
     "exchange_rate",
     "find_orders_by_external_id",
+    "generate_invoice",
     "get_order",
     "link_payment_to_order",
     "list_contacts",
     "list_currencies",
+    "list_documents",
     "list_orders",
     "list_referrers",
     "list_status_history",
     "list_vat_configurations",
     "order_comments",
+    "order_documents",
     "order_payments",
     "order_property_types",
     "order_status_history",
@@ -710,4 +718,98 @@ def exchange_rate(currency: str) -> Operation[Decimal]:
         path=path("/rest/orders/currencies/{iso}/exchangeRate", iso=currency.upper()),
         parse=_exchange_rate,
         retry=Retry.ALWAYS,
+    )
+
+
+# --- documents -------------------------------------------------------------------
+
+
+def _document_type(value: str) -> str:
+    if value not in DOCUMENT_TYPES:
+        raise InvalidRequestError(
+            f"must be one of {', '.join(sorted(DOCUMENT_TYPES))}", field="type", value=value
+        )
+    return value
+
+
+def _entries(response: httpx.Response, converter: cattrs.Converter) -> tuple[Document, ...]:
+    return parse_model(Page[Document])(response, converter).entries
+
+
+def order_documents(
+    order_id: int, document_type: str, *, with_content: bool = False
+) -> Operation[tuple[Document, ...]]:
+    """``GET /rest/orders/{orderId}/documents/{type}``: an order's documents of a type
+    (``invoice``, ``correction`` ...), with their references (the orders they belong to)."""
+    return Operation(
+        name="order_documents",
+        method="GET",
+        path=path(
+            "/rest/orders/{id}/documents/{type}",
+            id=_positive("order_id", order_id),
+            type=_document_type(document_type),
+        ),
+        params=_query({"with": "references", "withContent": True if with_content else None}),
+        parse=_entries,
+        retry=Retry.ALWAYS,
+    )
+
+
+def list_documents(
+    document_type: str,
+    *,
+    updated_at_from: datetime | None = None,
+    updated_at_to: datetime | None = None,
+    page: int = 1,
+    items_per_page: int = MAX_ITEMS_PER_PAGE,
+) -> Operation[Page[Document]]:
+    """``GET /rest/orders/documents/{type}``: documents of a type of every order, with their
+    references, e.g. those changed since a cursor: one call per page, not one per order."""
+    params: dict[str, Any] = {
+        "updatedAtFrom": updated_at_from,
+        "updatedAtTo": updated_at_to,
+        "with": "references",
+        **_page_params(page, items_per_page),
+    }
+    return Operation(
+        name="list_documents",
+        method="GET",
+        path=path("/rest/orders/documents/{type}", type=_document_type(document_type)),
+        params=_query(params),
+        parse=parse_model(Page[Document]),
+        retry=Retry.ALWAYS,
+    )
+
+
+def _file(response: httpx.Response, converter: cattrs.Converter) -> bytes:
+    if not response.content:
+        raise BodyMismatch("the document has no content")
+    return response.content
+
+
+def download_document(document_id: int) -> Operation[bytes]:
+    """``GET /rest/documents/{documentId}``: a document's file (a PDF), byte for byte."""
+    return Operation(
+        name="download_document",
+        method="GET",
+        path=path("/rest/documents/{id}", id=_positive("document_id", document_id)),
+        parse=_file,
+        retry=Retry.ALWAYS,
+        headers={"Accept": "application/pdf, */*"},
+    )
+
+
+def generate_invoice(order_id: int, *, document_date: datetime | None = None) -> Operation[None]:
+    """``POST /rest/orders/{orderId}/documents/invoice/generate``: have plentymarkets make the
+    order's invoice. Never retried (each call may number a new invoice); after an ambiguous
+    failure, :func:`order_documents` shows whether it was made."""
+    return Operation(
+        name="generate_invoice",
+        method="POST",
+        path=path(
+            "/rest/orders/{id}/documents/invoice/generate", id=_positive("order_id", order_id)
+        ),
+        params=_query({"documentDate": document_date}),
+        parse=no_content,
+        retry=Retry.NEVER,
     )

@@ -24,6 +24,7 @@ __all__ = [
     "OTHER_CARRIER",
     "CarrierMap",
     "CarrierMapping",
+    "InvoiceOrders",
     "ProcedureConfig",
     "ProcedureSettings",
     "RefundReasonMap",
@@ -119,6 +120,15 @@ class UnmappedCarrier(enum.Enum):
     """Nothing is sent: :class:`~allegro_plenty.errors.CarrierNotMappedError`."""
 
 
+class InvoiceOrders(enum.Enum):
+    """Which orders *Upload invoice* uploads invoices to."""
+
+    REQUESTED = "requested"
+    """Orders whose buyer asked for an invoice (``invoice.required``)."""
+    ALL = "all"
+    """Every order."""
+
+
 def _status(value: object) -> Decimal:
     if isinstance(value, bool) or not isinstance(value, int | str | Decimal):
         raise ConfigurationError(f"a plentymarkets status id is like 9 or '9.1', got {value!r}")
@@ -202,6 +212,15 @@ class ProcedureConfig:
         referrer_ids: Referrers besides the importer's own (which it records in
             the ledger) whose orders count as Allegro orders when they are not
             bound in the ledger (orders an older integration imported).
+        invoice_orders: Which orders *Upload invoice* serves: those whose buyer
+            asked for an invoice (the default), or all.
+        invoice_one_fulfillment: Upload invoices to One Fulfillment orders too
+            (the seller still invoices them; Allegro only ships). ``False``
+            refuses them like the other procedures do.
+        invoice_corrections: Upload plentymarkets correction documents as well
+            (where Allegro takes them; otherwise they are skipped with a reason).
+        generate_invoices: Ask plentymarkets to make the invoice of an order
+            that has none (once per order) instead of waiting for one.
     """
 
     carriers: CarrierMap = attrs.field(factory=CarrierMap)
@@ -214,6 +233,12 @@ class ProcedureConfig:
         default=frozenset({"allegro-pl"}), converter=_marketplaces
     )
     referrer_ids: frozenset[Decimal] = attrs.field(default=frozenset(), converter=_referrers)
+    invoice_orders: InvoiceOrders = attrs.field(
+        default=InvoiceOrders.REQUESTED, converter=InvoiceOrders
+    )
+    invoice_one_fulfillment: bool = True
+    invoice_corrections: bool = True
+    generate_invoices: bool = False
 
     @carriers.validator
     def _check_carriers(self, _: object, value: object) -> None:

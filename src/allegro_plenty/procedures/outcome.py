@@ -42,6 +42,9 @@ class ExecutionStatus(enum.Enum):
     """Not run: it is quarantined."""
     LOST = "lost"
     """It ran, but another worker took it over meanwhile (its lease ran out): nothing recorded."""
+    NOT_YET = "not_yet"
+    """Not run, and no execution recorded: there is nothing to work on yet (an order without
+    an invoice document); the next dispatch looks again."""
 
     @property
     def ran(self) -> bool:

@@ -36,6 +36,7 @@ class RouteMark:
     body: Shape = None
     form: bool = False
     access: Any = None
+    raw: str | None = None
 
 
 def route(
@@ -46,15 +47,17 @@ def route(
     body: Shape = None,
     form: bool = False,
     access: Any = None,
+    raw: str | None = None,
 ) -> Callable[[H], H]:
     """Mark a resource method as the handler of ``method template``.
 
     The arguments are those of :meth:`~._transport.FakeService.add_route`;
     ``access`` is what the fake's admission check needs to know about the
     route (a scope, "no token needed"). Marks stack: one handler may serve
-    several routes.
+    several routes. ``raw`` names the media type of a route taking a body that
+    is not JSON (a PDF): the handler reads ``exchange.request.body`` itself.
     """
-    mark = RouteMark(method, template, tuple(query), body, form, access)
+    mark = RouteMark(method, template, tuple(query), body, form, access, raw)
 
     def declare(handler: H) -> H:
         # Decorators apply bottom-up: prepend, so stacked marks keep reading order.

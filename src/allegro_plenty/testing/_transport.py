@@ -264,6 +264,8 @@ class Route:
     form: bool = False
     """The route takes a form-encoded body (OAuth) instead of JSON."""
     access: Any = None
+    raw: str | None = None
+    """The media type of a body that is not JSON (a PDF), which the handler reads."""
     pattern: re.Pattern[str] = attrs.field(init=False)
     name: str = attrs.field(init=False)
 
@@ -384,9 +386,10 @@ class FakeService:
         body: Shape = None,
         form: bool = False,
         access: Any = None,
+        raw: str | None = None,
     ) -> Route:
         """Register an endpoint (literal paths win over templated ones)."""
-        route = Route(method, template, handler, frozenset(query), body, form, access)
+        route = Route(method, template, handler, frozenset(query), body, form, access, raw)
         self._routes.append(route)
         self._routes.sort(key=lambda r: r.template.count("{"))
         return route
@@ -402,6 +405,7 @@ class FakeService:
                 body=mark.body,
                 form=mark.form,
                 access=mark.access,
+                raw=mark.raw,
             )
 
     @property
@@ -480,6 +484,12 @@ class FakeService:
     def _check_body(self, exchange: Exchange) -> None:
         route, request = exchange.route, exchange.request
         if route.form:
+            return
+        if route.raw is not None:
+            if request.body and request.content_type != route.raw:
+                raise Refusal(
+                    415, "UNSUPPORTED_MEDIA_TYPE", f"{route.name} takes {route.raw}, not JSON"
+                )
             return
         if route.body is None:
             if request.body.strip():

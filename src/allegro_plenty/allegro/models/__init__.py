@@ -7,7 +7,7 @@ also sends explicit ``null`` for them). Money is :class:`Money` with a
 a value Allegro adds tomorrow is kept, not fatal.
 
 The models live in one module per resource (:mod:`.checkout_forms` and
-:mod:`.checkout_form_filter`, :mod:`.events`, :mod:`.shipments`, :mod:`.refunds`,
+:mod:`.checkout_form_filter`, :mod:`.events`, :mod:`.shipments`, :mod:`.refunds`, :mod:`.invoices`,
 :mod:`.account`); import them from here, where every one is re-exported.
 """
 
@@ -92,6 +92,19 @@ from .events import (
     OrderEventType,
     SellerReference,
 )
+from .invoices import (
+    InvoiceFile,
+    InvoiceFileVerification,
+    InvoiceLink,
+    InvoiceScan,
+    InvoiceScanStatus,
+    InvoiceVerificationDetail,
+    NewInvoice,
+    NewInvoiceFile,
+    NewInvoiceId,
+    OrderInvoice,
+    OrderInvoices,
+)
 from .refunds import (
     NewRefund,
     Refund,
@@ -146,6 +159,12 @@ __all__ = [
     "Invoice",
     "InvoiceAddress",
     "InvoiceCompany",
+    "InvoiceFile",
+    "InvoiceFileVerification",
+    "InvoiceLink",
+    "InvoiceScan",
+    "InvoiceScanStatus",
+    "InvoiceVerificationDetail",
     "LatestOrderEvent",
     "LineItem",
     "LineItemDiscount",
@@ -162,6 +181,9 @@ __all__ = [
     "MeCompany",
     "Money",
     "NaturalPerson",
+    "NewInvoice",
+    "NewInvoiceFile",
+    "NewInvoiceId",
     "NewRefund",
     "NewShipment",
     "Note",
@@ -173,6 +195,8 @@ __all__ = [
     "OrderEventStats",
     "OrderEventType",
     "OrderEvents",
+    "OrderInvoice",
+    "OrderInvoices",
     "Payment",
     "PaymentProvider",
     "PaymentType",

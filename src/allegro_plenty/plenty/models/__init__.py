@@ -11,7 +11,7 @@ relation the request did not load (``with=...``) is ``None``, not an empty
 tuple, so "not loaded" and "none there" stay distinguishable.
 
 The models live in one module per resource (:mod:`.orders`, :mod:`.contacts`,
-:mod:`.payments`, :mod:`.items`, :mod:`.shipping`, :mod:`.comments`,
+:mod:`.payments`, :mod:`.items`, :mod:`.shipping`, :mod:`.comments`, :mod:`.documents`,
 :mod:`.referrers`, :mod:`.reference_data`, and :mod:`.page` for lists); import
 them from here, where every one is re-exported.
 """
@@ -33,6 +33,12 @@ from .contacts import (
     ContactOptionType,
     NewAddress,
     NewContact,
+)
+from .documents import (
+    DOCUMENT_TYPES,
+    Document,
+    DocumentReference,
+    DocumentType,
 )
 from .items import (
     Variation,
@@ -91,6 +97,7 @@ from .shipping import (
 )
 
 __all__ = [
+    "DOCUMENT_TYPES",
     "Address",
     "AddressOption",
     "AddressOptionType",
@@ -103,6 +110,9 @@ __all__ = [
     "ContactOptionType",
     "Country",
     "Currency",
+    "Document",
+    "DocumentReference",
+    "DocumentType",
     "LocalizedName",
     "NewAddress",
     "NewComment",

@@ -11,6 +11,7 @@ key                                    display name (en)
 ``allegro.status.cancelled``           Allegro : Order status CANCELLED
 ``allegro.tracking``                   Allegro : Provide tracking number
 ``allegro.refund``                     Allegro : Refund payment
+``allegro.upload_invoice``             Allegro : Upload invoice
 =====================================  =====================================
 """
 
@@ -18,6 +19,7 @@ from __future__ import annotations
 
 from ...allegro.models import FulfillmentStatus
 from ..registry import ProcedureRegistry
+from .invoice import INVOICE_KEY, NO_INVOICE_YET, InvoiceProcedure, invoice_file_name
 from .refund import FULL, REFUND_KEY, RefundProcedure, command_id
 from .status import StatusProcedure, status_key
 from .tracking import TRACKING_KEY, Parcel, TrackingProcedure, normalize_waybill
@@ -25,14 +27,18 @@ from .tracking import TRACKING_KEY, Parcel, TrackingProcedure, normalize_waybill
 __all__ = [
     "BUILTIN_STATUSES",
     "FULL",
+    "INVOICE_KEY",
+    "NO_INVOICE_YET",
     "REFUND_KEY",
     "TRACKING_KEY",
+    "InvoiceProcedure",
     "Parcel",
     "RefundProcedure",
     "StatusProcedure",
     "TrackingProcedure",
     "builtin_registry",
     "command_id",
+    "invoice_file_name",
     "normalize_waybill",
     "status_key",
 ]
@@ -59,4 +65,5 @@ def builtin_registry() -> ProcedureRegistry:
     registry.register(RefundProcedure())
     registry.register(StatusProcedure(FulfillmentStatus.READY_FOR_PICKUP))
     registry.register(StatusProcedure(FulfillmentStatus.PICKED_UP))
+    registry.register(InvoiceProcedure())
     return registry

@@ -28,6 +28,17 @@ ABOUT: dict[str, tuple[DisplayNames, str]] = {
         "status mapped to a refund reason: a return order's items and their deposits, or "
         "everything still refundable; each refund once, its commandId stored before sending.",
     ),
+    "allegro.upload_invoice": (
+        DisplayNames(
+            en="Allegro : Upload invoice",
+            de="Allegro : Rechnung hochladen",
+            pl="Allegro : Prześlij fakturę",
+        ),
+        "Uploads the order's plentymarkets invoice (and its correction documents) to the "
+        "Allegro order as a PDF with the same number, each once: Allegro's invoices are read "
+        "first, the invoice's Allegro id is stored before its file is sent, and the malware "
+        "scan's result is read back and recorded.",
+    ),
 }
 """The display names and descriptions of the built-ins other than the status procedures."""
 

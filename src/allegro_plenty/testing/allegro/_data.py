@@ -189,6 +189,11 @@ class StoredForm:
     shipments: list[dict[str, Any]] = attrs.field(factory=list)
     shipment_posts: int = 0
     gone: bool = False
+    invoices: list[Any] = attrs.field(factory=list)
+    """Its invoices (``StoredInvoice`` of :mod:`._invoices`), oldest first."""
+    invoice_refusal: str | None = None
+    """Why the order takes no invoice (a 422), if it takes none."""
+    has_external_invoices: bool = False
 
 
 @attrs.define

@@ -61,6 +61,9 @@ class AllegroState:
         auto_sent_on_waybill: bool,
         refund_status: str,
         waybill_formats: dict[str, str],
+        invoice_limit: int | None = 1,
+        invoice_scan_seconds: float = 30.0,
+        invoice_metadata_pause: float = 5.0,
     ) -> None:
         self.clock = clock
         self.client_id = client_id
@@ -71,6 +74,9 @@ class AllegroState:
         self.auto_sent_on_waybill = auto_sent_on_waybill
         self.refund_status = refund_status
         self.waybill_formats = waybill_formats
+        self.invoice_limit = invoice_limit
+        self.invoice_scan_seconds = invoice_scan_seconds
+        self.invoice_metadata_pause = invoice_metadata_pause
         self.rng = random.Random(seed)
         self.sellers: dict[str, Seller] = {}
         self.access: dict[str, AccessToken] = {}

@@ -16,7 +16,10 @@ token and device endpoints, and behaves like Allegro where integrations break:
 * fulfillment status changes (422 for ``RETURNED`` and past 100 changes per
   order, re-setting the same status included), shipments (409 once a waybill is
   used on too many orders, 400 for a waybill not in its carrier's format),
-  carriers, refunds idempotent by ``commandId``.
+  carriers, refunds idempotent by ``commandId``;
+* invoices: metadata then a PDF, 409 once the order has its seller invoice,
+  422 while an earlier file is scanned, 429 for metadata added too fast, and a
+  malware scan that ends ``ACCEPTED`` or ``REJECTED`` (see :mod:`._invoices`).
 
 Where the fake is stricter than Allegro it says so: unknown query parameters
 and body keys are answered with 400, so a typo in a filter fails a test
@@ -53,6 +56,7 @@ from ._data import (
 )
 from ._events import Events
 from ._fulfillment import Fulfillment
+from ._invoices import Invoices, StoredInvoice
 from ._refunds import Refunds
 from ._shipments import Shipments
 from ._state import Access, AllegroState
@@ -80,6 +84,13 @@ class FakeAllegro(FakeService):
             in full; any other waybill under that carrier is answered 400
             ``CarrierWaybillValidationException`` (Allegro checks formats of the
             carriers it tracks; it publishes no patterns, so tests give them).
+        invoice_limit: How many seller invoices an order takes before new metadata
+            is answered 409 (the spec's reading); ``None`` for any number (what
+            Allegro's maintainers describe, allegro-api #9919).
+        invoice_scan_seconds: How long the malware scan of an invoice file takes
+            (``WAITING`` until then; new metadata meanwhile is a 422).
+        invoice_metadata_pause: New metadata on an order whose previous metadata
+            is younger than this and has no file is answered 429.
         requests_per_minute: The application's request budget (Allegro: 9000);
             ``None`` disables it. Over it, calls get 429 for a minute, and each
             call during the block lengthens it.
@@ -97,6 +108,9 @@ class FakeAllegro(FakeService):
     auto_sent_on_waybill = Shared[bool]()
     refund_status = Shared[str]()
     waybill_formats = Shared[dict[str, str]]()
+    invoice_limit = Shared["int | None"]()
+    invoice_scan_seconds = Shared[float]()
+    invoice_metadata_pause = Shared[float]()
     default_seller = Shared[Seller]()
     """The seller the seeding methods use when given no ``seller_id``."""
 
@@ -113,6 +127,9 @@ class FakeAllegro(FakeService):
         auto_sent_on_waybill: bool = False,
         refund_status: str = "SUCCESS",
         waybill_formats: Mapping[str, str] | None = None,
+        invoice_limit: int | None = 1,
+        invoice_scan_seconds: float = 30.0,
+        invoice_metadata_pause: float = 5.0,
         requests_per_minute: int | None = None,
     ) -> None:
         self._state = AllegroState(
@@ -126,6 +143,9 @@ class FakeAllegro(FakeService):
             auto_sent_on_waybill=auto_sent_on_waybill,
             refund_status=refund_status,
             waybill_formats=dict(waybill_formats or {}),
+            invoice_limit=invoice_limit,
+            invoice_scan_seconds=invoice_scan_seconds,
+            invoice_metadata_pause=invoice_metadata_pause,
         )
         super().__init__(clock=self._state.clock, seed=seed)
         self.requests_per_minute = requests_per_minute
@@ -137,6 +157,7 @@ class FakeAllegro(FakeService):
         self._forms = CheckoutForms(state)
         self._events = Events(state)
         self._shipments = Shipments(state)
+        self._invoices = Invoices(state)
         for resource in (
             self._oauth,
             self._forms,
@@ -145,6 +166,7 @@ class FakeAllegro(FakeService):
             self._events,
             Account(state),
             Refunds(state),
+            self._invoices,
         ):
             self.add_resource(resource)
         self.default_seller = self.add_seller("46968690", "fake-seller")
@@ -490,6 +512,60 @@ class FakeAllegro(FakeService):
                     refund.data["status"] = status
                     return
             raise KeyError(f"no refund {refund_id!r}")
+
+    # --- invoices ----------------------------------------------------------------------------
+
+    def refuse_invoices(
+        self, form_id: str, reason: str = "Order does not allow an invoice"
+    ) -> None:
+        """The order takes no invoice: new metadata is answered 422 with ``reason``."""
+        with self.lock:
+            self._state.stored(form_id).invoice_refusal = reason
+
+    def add_external_invoice(self, form_id: str) -> None:
+        """The seller sent an invoice outside Allegro: ``hasExternalInvoices`` turns true."""
+        with self.lock:
+            self._state.stored(form_id).has_external_invoices = True
+
+    def add_invoice(
+        self, form_id: str, number: str | None, pdf: bytes | None = None, *, name: str = "inv.pdf"
+    ) -> str:
+        """An invoice added outside this library (in Moje Allegro, by another tool), with its
+        file when ``pdf`` is given (scanned at once: ``ACCEPTED``). Returns its id."""
+        with self.lock:
+            stored = self._state.stored(form_id)
+            now = self.clock.now()
+            invoice = StoredInvoice(f"seeded-{len(stored.invoices) + 1}", number, name, now)
+            if pdf is not None:
+                invoice.content, invoice.uploaded_at = pdf, now
+                invoice.scan, invoice.verified_at = "ACCEPTED", now
+            stored.invoices.append(invoice)
+            return invoice.id
+
+    def reject_invoice_file(self, form_id: str, invoice_id: str) -> None:
+        """The scan of this invoice's file will end ``REJECTED``."""
+        with self.lock:
+            for invoice in self._state.stored(form_id).invoices:
+                if invoice.id == invoice_id:
+                    invoice.reject = True
+                    return
+            raise KeyError(f"no invoice {invoice_id!r} on form {form_id!r}")
+
+    def invoices(self, form_id: str) -> list[dict[str, Any]]:
+        """The invoices of a form as Allegro lists them (scans whose time is up ended)."""
+        with self.lock:
+            stored = self._state.stored(form_id)
+            self._invoices.scan(stored)
+            return [invoice.json() for invoice in stored.invoices]
+
+    def invoice_file(self, form_id: str, invoice_id: str) -> bytes | None:
+        """The file uploaded to an invoice, byte for byte (``None`` before the upload)."""
+        with self.lock:
+            for invoice in self._state.stored(form_id).invoices:
+                if invoice.id == invoice_id:
+                    content: bytes | None = invoice.content
+                    return content
+            raise KeyError(f"no invoice {invoice_id!r} on form {form_id!r}")
 
     def refresh_count(self) -> int:
         """How many refresh grants of an authenticated application the token endpoint

@@ -258,4 +258,6 @@ ID_STARTS = {
     "package": 1,
     "package_item": 1,
     "comment": 1,
+    "document": 7001,
+    "document_reference": 1,
 }

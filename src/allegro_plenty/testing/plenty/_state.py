@@ -104,6 +104,8 @@ class PlentyState:
         self.payment_links: dict[int, dict[str, Any]] = {}
         self.variations: dict[int, dict[str, Any]] = {}
         self.comments: list[dict[str, Any]] = []
+        self.documents: dict[int, Any] = {}
+        """Order documents (``StoredDocument`` of :mod:`._documents`) by id."""
 
     def next_id(self, kind: str) -> int:
         """The next id of a kind of record (``"order"``, ``"payment"`` ...)."""

@@ -18,7 +18,9 @@ like plentymarkets where integrations break:
   :meth:`FakePlenty.orders_with_external_id` to prove a client never does it;
 * contacts, addresses (an identical address is reused, not duplicated),
   payments found by property, variations by number, barcode and SKU,
-  referrers, shipping profiles, comments, countries, VAT, currencies.
+  referrers, shipping profiles, comments, countries, VAT, currencies;
+* order documents (invoices, correction documents) with their PDF files, and
+  invoice generation (:mod:`._documents`).
 
 Unknown query parameters and body keys are answered with 400 (the official
 spec barely types the order body and the search filters, so the fake guards
@@ -35,6 +37,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -46,6 +49,7 @@ from ._auth import PUBLIC, Auth
 from ._comments import Comments
 from ._contacts import Contacts
 from ._data import DEFAULT_EXCHANGE_RATES, DEFAULT_VAT_RATES, ORDER_RELATIONS
+from ._documents import Documents
 from ._history import StatusHistory
 from ._items import Items
 from ._limits import CLASSIC, PlentyLimiter, PlentyPlan
@@ -130,11 +134,13 @@ class FakePlenty(FakeService):
         self._referrers = Referrers(state)
         self._items = Items(state)
         self._shipping = Shipping(state)
+        self._documents = Documents(state)
         for resource in (
             self._auth,
             Orders(state),
             StatusHistory(state),
             self._shipping,
+            self._documents,
             self._referrers,
             Contacts(state),
             Payments(state),
@@ -451,6 +457,38 @@ class FakePlenty(FakeService):
                 )
             order.properties = kept
             self._state.touch(order)
+
+    def add_document(
+        self,
+        order_id: int,
+        document_type: str = "invoice",
+        *,
+        pdf: bytes | None = None,
+        number: int | None = None,
+        display_date: datetime | None = None,
+    ) -> int:
+        """A document plentymarkets made for an order (an ``invoice``, a ``correction``
+        ...), with its file (a small PDF naming it by default); returns its id. Numbers
+        count up per type unless given."""
+        with self.lock:
+            return self._documents.add(
+                order_id, document_type, content=pdf, number=number, display_date=display_date
+            ).id
+
+    def document(self, document_id: int) -> dict[str, Any]:
+        """A document as plentymarkets lists it, with its file's bytes under ``"file"``."""
+        with self.lock:
+            stored = self._state.documents[document_id]
+            return {**stored.json(references=True, content=False), "file": stored.content}
+
+    def documents(self, order_id: int) -> list[dict[str, Any]]:
+        """Every document of an order, oldest first."""
+        with self.lock:
+            return [
+                d.json(references=True, content=False)
+                for d in sorted(self._state.documents.values(), key=lambda d: d.id)
+                if d.order_id == order_id
+            ]
 
     def register_package(
         self,
