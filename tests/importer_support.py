@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 from collections.abc import Callable, Iterator
 from decimal import Decimal
 from typing import Any
@@ -108,6 +109,28 @@ def allegro_404(form_id: str) -> Answer:
     return answer
 
 
+def corrupt_events(
+    allegro: FakeAllegro,
+    which: Callable[[dict[str, Any]], bool],
+    corrupt: Callable[[dict[str, Any]], None],
+) -> Answer:
+    """Allegro's journal as the fake keeps it, with the events ``which`` picks corrupted."""
+
+    def answer(request: httpx.Request) -> httpx.Response | None:
+        if request.url.path != "/order/events":
+            return None
+        served = allegro.transport().handle_request(request)
+        body = json.loads(served.read())
+        for event in body.get("events", []):
+            if which(event):
+                corrupt(event)
+        return httpx.Response(
+            served.status_code, headers=served.headers, content=json.dumps(body).encode()
+        )
+
+    return answer
+
+
 class Runner:
     """An importer and how to run it (sync, or on one event loop kept for the test)."""
 
@@ -201,13 +224,16 @@ class World:
         plenty_options: dict[str, Any] | None = None,
         allegro_answers: Answer | None = None,
         plenty_answers: Answer | None = None,
-        debug: bool = False,
+        slow_callback: float | None = None,
+        allegro_strict: bool = True,
         **options: Any,
     ) -> Iterator[Runner]:
         """An importer for ``accounts`` (the default seller's by default).
 
         ``allegro_answers`` / ``plenty_answers`` may answer a request in the
         fake's place (return a response) or let it through (return ``None``).
+        ``allegro_strict=False`` reads Allegro's answers as production does
+        (unknown keys and enum values kept, not refused).
         """
         chosen = accounts or [self.account()]
         plenty_options = plenty_options or {}
@@ -232,7 +258,7 @@ class World:
                                 {"transport": Intercept(self.allegro.transport(), allegro_answers)},
                                 account=account.key,
                                 token_store=self.tokens,
-                                strict=True,
+                                strict=allegro_strict,
                             )
                         ),
                     )
@@ -251,9 +277,9 @@ class World:
                 )
             return
         loop = asyncio.new_event_loop()
-        if debug:  # asyncio reports every callback that holds the loop for 50 ms or more
+        if slow_callback is not None:  # asyncio logs each callback holding the loop that long
             loop.set_debug(True)
-            loop.slow_callback_duration = 0.05
+            loop.slow_callback_duration = slow_callback
         plenty_async = async_plenty_client(
             self.plenty, self.clock,
             {"transport": AsyncIntercept(self.plenty.async_transport(), plenty_answers)},
@@ -266,7 +292,7 @@ class World:
                 {"transport": AsyncIntercept(self.allegro.async_transport(), allegro_answers)},
                 account=account.key,
                 token_store=self.tokens,
-                strict=True,
+                strict=allegro_strict,
             )
             for account in chosen
         ]

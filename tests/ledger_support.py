@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable, Coroutine
 from contextlib import closing
 from pathlib import Path
+from typing import Any
+
+from allegro_plenty.ledger import ImportLedger
 
 FIXTURES = Path(__file__).parent / "fixtures" / "ledger"
 
@@ -30,3 +34,19 @@ def execute(path: Path, sql: str) -> None:
     with closing(sqlite3.connect(path)) as con:
         con.execute(sql)
         con.commit()
+
+
+class LedgerOnTheLoop:
+    """The mistake the async adapters prevent: sync ledger calls made on the event loop
+    (awaited as if the ledger were async)."""
+
+    def __init__(self, ledger: ImportLedger) -> None:
+        self.ledger = ledger
+
+    def __getattr__(self, name: str) -> Callable[..., Coroutine[Any, Any, Any]]:
+        method = getattr(self.ledger, name)
+
+        async def call(*args: Any, **kwargs: Any) -> Any:
+            return method(*args, **kwargs)
+
+        return call

@@ -9,13 +9,12 @@ import json
 import logging
 from datetime import timedelta
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 
 from allegro_plenty import ImportSettings
 from allegro_plenty.importer import EntryKind
-from allegro_plenty.ledger import BindingOrigin, SqliteLedger
+from allegro_plenty.ledger import BindingOrigin
 from allegro_plenty.testing import checkout_form
 
 from .importer_support import MODES, SETTINGS, World, allegro_writes, plenty_writes
@@ -278,19 +277,3 @@ def test_logs_carry_ids_and_no_personal_data(
     outcomes = {(r.checkout_form_id, r.outcome) for r in importer_records if hasattr(r, "outcome")}
     assert outcomes == {(form_id, "created"), (unpaid, "skipped")}
     assert all(r.account == world.seller for r in importer_records if hasattr(r, "outcome"))
-
-
-def test_the_async_importer_never_holds_the_event_loop(
-    tmp_path: Path, caplog: pytest.LogCaptureFixture
-) -> None:
-    world = World()
-    world.ledger = SqliteLedger(tmp_path / "ledger.db", clock=world.clock.time)
-    for seed in range(60, 66):
-        world.add(seed=seed)
-    caplog.set_level(logging.WARNING, logger="asyncio")
-    with world.importer("async", debug=True) as importer:
-        result = importer.run()
-        importer.run()
-    assert result.counts["created"] == 6
-    slow = [r.getMessage() for r in caplog.records if r.name == "asyncio"]
-    assert slow == []

@@ -26,6 +26,8 @@ from allegro_plenty.ledger import (
 )
 from allegro_plenty.testing._ledger_race import slow_callbacks
 
+from .ledger_support import LedgerOnTheLoop
+
 
 def _methods(protocol: type) -> dict[str, Callable[..., Any]]:
     return {
@@ -102,21 +104,6 @@ def test_a_cancelled_call_leaves_the_adapter_usable() -> None:
 # --- the event loop stays free, even while another process holds the file ---------------
 
 
-class _OnTheLoop:
-    """The mistake the adapter exists to prevent: sync ledger calls made on the loop."""
-
-    def __init__(self, ledger: ImportLedger) -> None:
-        self.ledger = ledger
-
-    def __getattr__(self, name: str) -> Callable[..., Coroutine[Any, Any, Any]]:
-        method = getattr(self.ledger, name)
-
-        async def call(*args: Any, **kwargs: Any) -> Any:
-            return method(*args, **kwargs)
-
-        return call
-
-
 def _workload(path: Path, ledger: Any) -> Callable[[], Coroutine[Any, Any, None]]:
     """Tasks claiming, binding and failing forms while another connection holds the
     write lock for 0.3 s (another process's long write, as SQLite sees it)."""
@@ -160,7 +147,7 @@ def test_an_async_run_against_a_locked_file_logs_no_slow_callback(tmp_path: Path
 
 def test_the_slow_callback_check_catches_sqlite_calls_on_the_loop(tmp_path: Path) -> None:
     path = tmp_path / "ledger.db"
-    ledger = _OnTheLoop(SqliteLedger(path))
+    ledger = LedgerOnTheLoop(SqliteLedger(path))
     found = slow_callbacks(_workload(path, ledger), threshold=0.05)
     assert found, "blocking calls on the loop went unnoticed"
     assert all("took" in message for message in found)

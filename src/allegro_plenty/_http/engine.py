@@ -25,6 +25,7 @@ from ..errors import (
     APIConnectionError,
     APIError,
     APITimeoutError,
+    InvalidRequestError,
     OAuthError,
     ResponseValidationError,
 )
@@ -138,6 +139,14 @@ _Outcome = httpx.Response | httpx.RequestError | str | None
 
 
 def _build_request(cfg: EngineConfig, op: Operation[Any], token: str | None) -> httpx.Request:
+    try:
+        return _request(cfg, op, token)
+    except httpx.InvalidURL as exc:  # a value too long for a URL: the caller's, nothing sent
+        field, value = max([(None, op.path), *op.params], key=lambda pair: len(pair[1]))
+        raise InvalidRequestError(f"cannot be sent ({exc})", field=field, value=value) from None
+
+
+def _request(cfg: EngineConfig, op: Operation[Any], token: str | None) -> httpx.Request:
     headers = dict(cfg.headers)
     headers.update(op.headers)
     if token is not None:

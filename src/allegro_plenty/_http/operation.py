@@ -10,7 +10,7 @@ import enum
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 from urllib.parse import quote
 
 import attrs
@@ -18,7 +18,7 @@ import cattrs
 import httpx
 
 from .._convert import JSONTooDeepError, describe, loads, plain_decimal
-from ..errors import APIStatusError, InvalidRequestError
+from ..errors import APIStatusError, InvalidRequestError, ModelValidationError
 
 __all__ = [
     "BodyMismatch",
@@ -27,6 +27,7 @@ __all__ = [
     "Precondition",
     "Retry",
     "no_content",
+    "parse_items",
     "parse_json",
     "parse_model",
     "path",
@@ -208,6 +209,62 @@ def parse_model(cls: type[T], *, key: str | None = None) -> Parser[T]:
             raise BodyMismatch(_at(reason, where), where) from None
 
     return parse
+
+
+class PageSettingAside(Protocol):
+    """A page model that keeps the items :func:`parse_items` set aside."""
+
+    unreadable: tuple[Any, ...]
+
+
+PageT = TypeVar("PageT", bound=PageSettingAside)
+SetAside = Callable[[int, Any, ModelValidationError, cattrs.Converter], Any]
+"""Makes the record of an unreadable item: its index, its JSON, the error, the converter
+(to read what of it can be read)."""
+
+
+def parse_items(
+    cls: type[PageT], key: str, field: str, item: type[Any], set_aside: SetAside
+) -> Parser[PageT]:
+    """A parser of a page whose ``key`` member lists ``item`` objects, read one by one.
+
+    An item that does not fit ``item`` fails only itself: ``set_aside`` records it
+    (with a :class:`~allegro_plenty.errors.ModelValidationError` whose path is inside
+    the item) in the page's ``unreadable``, and the others are read into ``field``. The
+    rest of the body must fit ``cls`` as ever.
+    """
+
+    def parse(response: httpx.Response, converter: cattrs.Converter) -> PageT:
+        data = parse_json(response)
+        if not isinstance(data, dict) or not isinstance(data.get(key), list):
+            raise BodyMismatch(f"body has no {key!r} list", key)
+        items: list[Any] = []
+        aside: list[Any] = []
+        for index, raw in enumerate(data[key]):
+            read = _structure_one(raw, item, converter)
+            if isinstance(read, ModelValidationError):
+                aside.append(set_aside(index, raw, read, converter))
+            else:
+                items.append(read)
+        try:
+            envelope: Any = converter.structure({**data, key: []}, cls)
+        except Exception as exc:
+            reason, where = describe(exc)
+            raise BodyMismatch(_at(reason, where), where) from None
+        page: PageT = attrs.evolve(envelope, **{field: tuple(items)})
+        page.unreadable = tuple(aside)
+        return page
+
+    return parse
+
+
+def _structure_one(raw: Any, item: type[Any], converter: cattrs.Converter) -> Any:
+    """``raw`` read as an ``item``, or the error that says why it is not one."""
+    try:
+        return converter.structure(raw, item)
+    except Exception as exc:
+        reason, where = describe(exc)
+        return ModelValidationError(item.__name__, reason, field_path=where)
 
 
 def _at(reason: str, where: str | None) -> str:

@@ -56,11 +56,14 @@ from .models import (
     OrderEvent,
     OrderEvents,
     OrderEventType,
+    UnreadableCheckoutForm,
+    UnreadableOrderEvent,
 )
 
-__all__ = ["CheckoutFormWalk", "OrderEventWalk", "Walk"]
+__all__ = ["CheckoutFormWalk", "OrderEventWalk", "Walk", "in_page_order"]
 
 W = TypeVar("W", bound="CheckoutFormWalk")
+T = TypeVar("T")
 
 RECENT_FROMS = 32
 """How many of its last ``from`` values the event walk remembers to notice a loop."""
@@ -86,9 +89,14 @@ class CheckoutFormWalk:
             the walk; ``updated_at_lte`` bounds the walk.
         page_size: Forms per request (1 to 100).
         language: ``Accept-Language`` for error messages.
+        per_item: Read each form of a page on its own: one that does not fit
+            the model is set aside in :attr:`unreadable` (the walk moves past
+            it) instead of failing the whole page.
 
     Attributes:
         watermark: Every form updated before it has been handed out.
+        unreadable: With ``per_item``, the forms of the last page fed that
+            could not be read and were not set aside before.
     """
 
     def __init__(
@@ -98,6 +106,7 @@ class CheckoutFormWalk:
         *,
         page_size: int = ep.CHECKOUT_FORMS_PAGE_LIMIT,
         language: str = "en-US",
+        per_item: bool = False,
     ) -> None:
         if updated_since.utcoffset() is None:
             raise ValueError(f"updated_since must be timezone-aware, got {updated_since!r}")
@@ -111,6 +120,8 @@ class CheckoutFormWalk:
         self._filter = filter
         self._page_size = page_size
         self._language = language
+        self._per_item = per_item
+        self.unreadable: tuple[UnreadableCheckoutForm, ...] = ()
         self._offset = 0
         self._seen_at_cursor: set[str] = set()
         self._replay = 0
@@ -125,6 +136,7 @@ class CheckoutFormWalk:
         *,
         page_size: int = ep.CHECKOUT_FORMS_PAGE_LIMIT,
         language: str = "en-US",
+        per_item: bool = False,
     ) -> W:
         """The walk that goes on from ``cursor`` (a :attr:`cursor` read back from storage).
 
@@ -140,6 +152,7 @@ class CheckoutFormWalk:
             filter,
             page_size=page_size,
             language=language,
+            per_item=per_item,
         )
         seen = cursor_ids(_FORMS, fields["seen"], "seen")
         if len(seen) > ep.OFFSET_LIMIT_CAP:
@@ -178,37 +191,56 @@ class CheckoutFormWalk:
             self._filter, updated_at_gte=self.watermark, sort=CheckoutFormSort.UPDATED_AT
         )
         return ep.list_checkout_forms(
-            page_filter, offset=self._offset, limit=self._page_size, language=self._language
+            page_filter,
+            offset=self._offset,
+            limit=self._page_size,
+            language=self._language,
+            per_item=self._per_item,
         )
 
     def feed(self, page: CheckoutForms) -> list[CheckoutForm]:
         """Forms of ``page`` not handed out before; moves the watermark.
 
+        Forms set aside as unreadable move it too, and those not set aside
+        before are in :attr:`unreadable` until the next page.
+
         Raises:
             PagingError: The page shows that Allegro ignored ``updatedAt.gte``
                 or ``offset``: the walk would not advance.
         """
-        forms = page.checkout_forms
-        stamps = [self._stamp(form) for form in forms]
-        self._refuse_a_stall(forms, stamps)
+        forms, aside = page.checkout_forms, page.unreadable
+        stamps = [self._stamp(form.updated_at) for form in forms]
+        aside_stamps = [self._stamp(item.updated_at) for item in aside]
+        ids: list[str | None] = [*(f.id for f in forms), *(item.id for item in aside)]
+        every = [*stamps, *aside_stamps]
+        self._refuse_a_stall(ids, every)
         fresh = [
             form
             for form, stamp in zip(forms, stamps, strict=True)
-            if not (stamp == self.watermark and form.id in self._seen_at_cursor)
+            if not self._seen(form.id, stamp)
         ]
-        newest = max(stamps, default=self.watermark)
+        self.unreadable = tuple(
+            item for item, stamp in zip(aside, aside_stamps, strict=True)
+            if not self._seen(item.id, stamp)
+        )  # fmt: skip
+        newest = max(every, default=self.watermark)
         if newest > self.watermark:
             self.watermark, self._offset, self._replay = newest, 0, 0
-            self._seen_at_cursor = {f.id for f, s in zip(forms, stamps, strict=True) if s == newest}
+            self._seen_at_cursor = {
+                i for i, s in zip(ids, every, strict=True) if s == newest and i is not None
+            }
         else:
             # The whole page shares the watermark's millisecond: only an offset
             # can get past it.
-            self._offset += len(forms)
-            self._seen_at_cursor.update(f.id for f in forms)
-        self._done = len(forms) < self._page_size
+            self._offset += len(ids)
+            self._seen_at_cursor.update(i for i in ids if i is not None)
+        self._done = len(ids) < self._page_size
         return fresh
 
-    def _refuse_a_stall(self, forms: Sequence[CheckoutForm], stamps: Sequence[datetime]) -> None:
+    def _seen(self, form_id: str | None, stamp: datetime) -> bool:
+        return stamp == self.watermark and form_id in self._seen_at_cursor
+
+    def _refuse_a_stall(self, ids: Sequence[str | None], stamps: Sequence[datetime]) -> None:
         if any(stamp < self.watermark for stamp in stamps):
             raise PagingError(
                 f"Allegro answered checkout forms updated before updatedAt.gte "
@@ -220,18 +252,18 @@ class CheckoutFormWalk:
         if (
             self._offset > 0
             and self._offset >= self._replay
-            and len(forms) == self._page_size
-            and all(form.id in self._seen_at_cursor for form in forms)
+            and len(ids) == self._page_size
+            and all(form_id in self._seen_at_cursor for form_id in ids)
         ):
             raise PagingError(
                 f"Allegro answered offset {self._offset} with forms already read at updatedAt "
                 f"{self.watermark.isoformat()}; the walk cannot advance if offset is ignored"
             )
 
-    def _stamp(self, form: CheckoutForm) -> datetime:
+    def _stamp(self, updated_at: datetime | None) -> datetime:
         # A form matched by updatedAt.gte has an updatedAt; without one it
         # cannot move the watermark.
-        return self.watermark if form.updated_at is None else _millis(form.updated_at)
+        return self.watermark if updated_at is None else _millis(updated_at)
 
 
 class OrderEventWalk:
@@ -243,10 +275,15 @@ class OrderEventWalk:
         types: Only these event types (all when empty).
         page_size: Events per request (1 to 1000).
         language: ``Accept-Language`` for error messages.
+        per_item: Read each event of a page on its own: one that does not fit
+            the model is set aside in :attr:`unreadable` (the walk moves past
+            it by its id) instead of failing the whole page.
 
     Attributes:
-        cursor: The id of the last event handed out (a string, or ``None``
-            before the first): store it and :meth:`resume` from it.
+        cursor: The id of the last event handed out or set aside (a string, or
+            ``None`` before the first): store it and :meth:`resume` from it.
+        unreadable: With ``per_item``, the events of the last page fed that
+            could not be read (:func:`in_page_order` puts them back in place).
     """
 
     def __init__(
@@ -256,6 +293,7 @@ class OrderEventWalk:
         *,
         page_size: int = ep.EVENTS_PAGE_LIMIT,
         language: str = "en-US",
+        per_item: bool = False,
     ) -> None:
         if not 1 <= page_size <= ep.EVENTS_PAGE_LIMIT:
             raise ValueError(f"page_size must be 1..{ep.EVENTS_PAGE_LIMIT}")
@@ -264,6 +302,8 @@ class OrderEventWalk:
         self._types = tuple(types)
         self._page_size = page_size
         self._language = language
+        self._per_item = per_item
+        self.unreadable: tuple[UnreadableOrderEvent, ...] = ()
         self._done = False
 
     @classmethod
@@ -274,6 +314,7 @@ class OrderEventWalk:
         *,
         page_size: int = ep.EVENTS_PAGE_LIMIT,
         language: str = "en-US",
+        per_item: bool = False,
     ) -> OrderEventWalk:
         """The walk that goes on after ``cursor`` (a :attr:`cursor` read back from storage).
 
@@ -284,7 +325,7 @@ class OrderEventWalk:
             raise ModelValidationError(
                 "OrderEventWalk cursor", f"must be an event id or null, got {cursor!r:.80}"
             )
-        return cls(cursor, types, page_size=page_size, language=language)
+        return cls(cursor, types, page_size=page_size, language=language, per_item=per_item)
 
     def __repr__(self) -> str:
         return f"OrderEventWalk(cursor={self.cursor!r})"
@@ -294,11 +335,15 @@ class OrderEventWalk:
         if self._done:
             return None
         return ep.list_order_events(
-            from_=self.cursor, types=self._types, limit=self._page_size, language=self._language
+            from_=self.cursor,
+            types=self._types,
+            limit=self._page_size,
+            language=self._language,
+            per_item=self._per_item,
         )
 
     def feed(self, page: OrderEvents) -> tuple[OrderEvent, ...]:
-        """The page's events; the cursor moves to the last one.
+        """The page's events; the cursor moves to the last one (set aside or not).
 
         Raises:
             PagingError: The page holds an event the walk already sent as
@@ -306,23 +351,33 @@ class OrderEventWalk:
         """
         if self.cursor is not None:
             self._recent_froms.append(self.cursor)
-        self._refuse_a_stall(page)
-        if page.events:
-            self.cursor = page.events[-1].id
-        self._done = len(page.events) < self._page_size
+        ids = [event.id for event in in_page_order(page.events, page.unreadable)]
+        self._refuse_a_stall(ids)
+        self.cursor = next((i for i in reversed(ids) if i is not None), self.cursor)
+        self.unreadable = page.unreadable
+        self._done = len(ids) < self._page_size
         return page.events
 
-    def _refuse_a_stall(self, page: OrderEvents) -> None:
+    def _refuse_a_stall(self, ids: Sequence[str | None]) -> None:
         # ``from`` is exclusive, so an event named in it never comes back from
         # a server that honours it; event ids need not sort as strings, so
         # equality is the only test. A server that ignores ``from`` answers a
         # page holding the last ``from`` (or one of a short cycle of them).
-        repeated = next((e.id for e in page.events if e.id in self._recent_froms), None)
+        repeated = next((i for i in ids if i is not None and i in self._recent_froms), None)
         if repeated is not None:
             raise PagingError(
                 f"Allegro answered event {repeated} again after it was sent as 'from'; "
                 "the walk cannot advance if 'from' is ignored"
             )
+
+
+def in_page_order(
+    items: Sequence[T], unreadable: Sequence[UnreadableOrderEvent]
+) -> list[T | UnreadableOrderEvent]:
+    """The items of a page read item by item, with those set aside back in their places."""
+    aside = {item.index: item for item in unreadable}
+    read = iter(items)
+    return [aside[i] if i in aside else next(read) for i in range(len(items) + len(aside))]
 
 
 _FORMS = "CheckoutFormWalk"

@@ -1,10 +1,13 @@
 """What a failure means, and what the ledger records for it.
 
 * A bad order (a mapping error, an unknown SKU under the refuse policy, a
-  duplicate or foreign order in plentymarkets) is quarantined at once.
+  duplicate or foreign order in plentymarkets, a value the clients refuse to
+  send) is quarantined at once.
 * A transient failure (5xx, timeout, reset, 429, an unexpected error) is
   retried on a later run with capped exponential backoff, and quarantined after
   ``max_attempts``.
+* A form the client cannot read (it does not fit the model) is quarantined at
+  once: reading it again gives the same.
 * A lost claim is a deferral: another worker has the form. It is looked at
   again once that worker's lease could have run out, and never counts as an
   attempt.
@@ -27,6 +30,7 @@ from ..errors import (
     ConfigurationError,
     DuplicateOrdersFound,
     ForeignOrderExists,
+    InvalidRequestError,
     MappingError,
     NotConnectedError,
     OAuthError,
@@ -36,7 +40,16 @@ from ..errors import (
 from ._state import AccountRun, log
 from .result import EntryKind
 
-__all__ = ["DEFERRED", "AccountStopped", "RunStopped", "Severity", "classify", "defer", "fail"]
+__all__ = [
+    "DEFERRED",
+    "AccountStopped",
+    "RunStopped",
+    "Severity",
+    "classify",
+    "defer",
+    "fail",
+    "unreadable",
+]
 
 DEFERRED = "deferred: "
 """How a deferral's failure record begins (it never counts as an attempt)."""
@@ -65,8 +78,10 @@ def classify(error: Exception) -> Severity:
     """How far ``error`` reaches."""
     if isinstance(error, ClaimLostError):
         return Severity.LOST
-    if isinstance(error, MappingError | DuplicateOrdersFound | ForeignOrderExists):
-        return Severity.QUARANTINE
+    if isinstance(
+        error, MappingError | DuplicateOrdersFound | ForeignOrderExists | InvalidRequestError
+    ):
+        return Severity.QUARANTINE  # the same order gives the same refusal
     if isinstance(error, ConfigurationError | NotConnectedError | OAuthError):
         return Severity.ACCOUNT
     if isinstance(error, BudgetExhaustedError | TooManySessionsError):
@@ -135,6 +150,17 @@ def fail(
         return
     kind = yield from _record(run, form_id, why)
     run.entry(kind, form_id, order_id=order_id, reason=why, request_ids=ids)
+
+
+def unreadable(run: AccountRun, form_id: str, error: Exception) -> Plan[None]:
+    """A form that does not fit the model: quarantined at once with ``error`` as the reason,
+    unless it is already (a sweep or an event brings it again and again)."""
+    existing = yield from call("ledger", "failure", run.key, form_id)
+    if existing is not None and existing.quarantined:
+        return
+    why = reason(error)
+    yield from _quarantine(run, form_id, why)
+    run.entry(EntryKind.QUARANTINED, form_id, reason=why, request_ids=request_ids(error))
 
 
 def _quarantine(run: AccountRun, form_id: str, why: str) -> Plan[None]:

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 from .._plan import Plan, call
 from ..allegro.models import CheckoutForm
-from ..errors import NotFoundError
+from ..errors import NotFoundError, ResponseValidationError
 from ..ledger import Binding, Decision, FormVersion
 from ..mapping import SkippedOrder, SkipReason
 from ._state import AccountRun
-from .failures import fail
+from .failures import fail, unreadable
 from .order import import_form
 from .result import EntryKind
 from .update import needs_update, update
@@ -96,6 +96,9 @@ def fetch_and_process(
             yield from _missing(run, form_id, missing, paid_seen)
         except Exception as error:
             yield from fail(run, form_id, error)
+        return
+    except ResponseValidationError as error:  # the form does not fit the model
+        yield from unreadable(run, form_id, error)
         return
     except Exception as error:
         yield from fail(run, form_id, error)

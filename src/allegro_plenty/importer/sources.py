@@ -21,10 +21,12 @@ from typing import Any
 from .._convert import format_allegro_datetime
 from .._plan import Plan, call, next_page
 from ..allegro import CheckoutFormWalk, OrderEventWalk
-from ..allegro.models import OrderEvent, OrderEventStats, OrderEventType
+from ..allegro.models import OrderEvent, OrderEventStats, OrderEventType, UnreadableOrderEvent
+from ..allegro.paging import in_page_order
 from ..errors import APIStatusError, ConfigurationError, CursorConflictError
 from ..ledger import Cursor
 from ._state import AccountRun
+from .failures import reason, unreadable
 from .forms import fetch_and_process, process
 
 __all__ = ["EVENT_TYPES", "due_retries", "events", "sweep"]
@@ -135,7 +137,7 @@ def events(run: AccountRun) -> Plan[Cursor | bool]:
         return False if started is None else started
     value: dict[str, Any] = stored.value if isinstance(stored.value, dict) else {}
     walk = OrderEventWalk.resume(
-        value.get("last"), EVENT_TYPES, page_size=run.settings.event_page_size
+        value.get("last"), EVENT_TYPES, page_size=run.settings.event_page_size, per_item=True
     )
     read_at = _time(str(value.get("read_at")))
     first = True
@@ -152,8 +154,9 @@ def events(run: AccountRun) -> Plan[Cursor | bool]:
         if first and now - read_at > MAX_CURSOR_AGE:
             return (yield from _restart(run, stored, f"last read {now - read_at} ago"))
         first = False
-        last = yield from _handle(run, page)
-        if last is None and (page or now - read_at < REFRESH_READ_AT):
+        items = in_page_order(page, walk.unreadable)
+        last = yield from _handle(run, items)
+        if last is None and (items or now - read_at < REFRESH_READ_AT):
             continue  # nothing handled (cut short), or an idle run read it recently
         value = {"last": last or value.get("last"), "read_at": format_allegro_datetime(now)}
         saved = yield from _save(run, EVENTS, value, stored.version)
@@ -164,30 +167,57 @@ def events(run: AccountRun) -> Plan[Cursor | bool]:
     return False
 
 
-def _handle(run: AccountRun, page: Sequence[OrderEvent]) -> Plan[str | None]:
+Event = OrderEvent | UnreadableOrderEvent
+"""An event as read, or set aside as unreadable (still a hint if it names its form)."""
+
+
+def _handle(run: AccountRun, page: Sequence[Event]) -> Plan[str | None]:
     """Process the forms a page names, each once; return the last event handled."""
     paid = {
-        e.order.checkout_form.id
+        form_id
         for e in page
-        if e.order.checkout_form is not None and e.type == OrderEventType.READY_FOR_PROCESSING
+        if (form_id := _form_of(e)) and _type_of(e) == OrderEventType.READY_FOR_PROCESSING
     }
     done: set[str] = set()
     last: str | None = None
     for event in page:
-        if event.order.seller.id != run.key:
+        seller = _seller_of(event)
+        if seller is not None and seller != run.key:
             raise ConfigurationError(
-                f"the events of account {run.key} are seller {event.order.seller.id}'s: "
+                f"the events of account {run.key} are seller {seller}'s: "
                 "its token belongs to another account"
             )
-        form = event.order.checkout_form
-        if form is not None and form.id not in done:
+        form_id = _form_of(event)
+        if isinstance(event, UnreadableOrderEvent):
+            then = "its form is read all the same" if form_id else "the sweep finds its form"
+            run.warn(
+                "unreadable_event",
+                f"event {event.id or '#' + str(event.index)} could not be read "
+                f"({reason(event.error)}); {then}",
+                form_id,
+            )
+        if form_id is not None and form_id not in done:
             if run.budget.spent():
                 run.result.complete = False
                 break
-            yield from fetch_and_process(run, form.id, paid_seen=form.id in paid)
-            done.add(form.id)
-        last = event.id
+            yield from fetch_and_process(run, form_id, paid_seen=form_id in paid)
+            done.add(form_id)
+        last = event.id or last
     return last
+
+
+def _form_of(event: Event) -> str | None:
+    if isinstance(event, UnreadableOrderEvent):
+        return event.checkout_form_id
+    return event.order.checkout_form.id if event.order.checkout_form is not None else None
+
+
+def _seller_of(event: Event) -> str | None:
+    return event.seller_id if isinstance(event, UnreadableOrderEvent) else event.order.seller.id
+
+
+def _type_of(event: Event) -> str | None:
+    return event.type if isinstance(event, UnreadableOrderEvent) else event.type.value
 
 
 # --- the reconciliation sweep ------------------------------------------------------------------
@@ -213,9 +243,9 @@ def sweep(run: AccountRun, started: Cursor | bool) -> Plan[None]:
     watermark = _time(str(value["watermark"]))
     size = run.settings.sweep_page_size
     walk = (
-        CheckoutFormWalk.resume(value["walk"], page_size=size)
+        CheckoutFormWalk.resume(value["walk"], page_size=size, per_item=True)
         if under_way
-        else CheckoutFormWalk(watermark, page_size=size)
+        else CheckoutFormWalk(watermark, page_size=size, per_item=True)
     )
     newest = _time(value["newest"]) if value.get("newest") else None
     while (page := (yield from next_page(walk, run.allegro))) is not None:
@@ -226,6 +256,11 @@ def sweep(run: AccountRun, started: Cursor | bool) -> Plan[None]:
             yield from process(run, form)
             if form.updated_at is not None and (newest is None or form.updated_at > newest):
                 newest = form.updated_at
+        for item in walk.unreadable:  # the walk moved past them; a person looks at them
+            if item.id is not None:
+                yield from unreadable(run, item.id, item.error)
+            else:
+                run.warn("unreadable_form", f"a form without a readable id: {reason(item.error)}")
         value = {**value, "walk": walk.cursor, "newest": _iso(newest)}
         saved = yield from _save(run, SWEEP, value, stored.version)
         if saved is None:

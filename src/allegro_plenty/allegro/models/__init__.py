@@ -74,6 +74,7 @@ from .checkout_forms import (
     ShipmentSummary,
     Summary,
     TimeRange,
+    UnreadableCheckoutForm,
     VatPayerStatus,
     Voucher,
     VoucherStatus,
@@ -91,6 +92,7 @@ from .events import (
     OrderEventStats,
     OrderEventType,
     SellerReference,
+    UnreadableOrderEvent,
 )
 from .invoices import (
     InvoiceFile,
@@ -223,6 +225,8 @@ __all__ = [
     "Shipments",
     "Summary",
     "TimeRange",
+    "UnreadableCheckoutForm",
+    "UnreadableOrderEvent",
     "VatPayerStatus",
     "Voucher",
     "VoucherStatus",

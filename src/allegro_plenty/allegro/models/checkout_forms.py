@@ -8,6 +8,7 @@ from decimal import Decimal
 import attrs
 
 from ..._convert import OpenEnum
+from ...errors import ModelValidationError
 from ._fields import key
 
 __all__ = [
@@ -58,6 +59,7 @@ __all__ = [
     "ShipmentSummary",
     "Summary",
     "TimeRange",
+    "UnreadableCheckoutForm",
     "VatPayerStatus",
     "Voucher",
     "VoucherStatus",
@@ -571,6 +573,24 @@ class CheckoutForm:
         return provider is not None and provider.id == FulfillmentProviderId.ALLEGRO
 
 
+@attrs.frozen
+class UnreadableCheckoutForm:
+    """A checkout form of a page read item by item that does not fit :class:`CheckoutForm`:
+    set aside, so the rest of the page is read.
+
+    Attributes:
+        index: Its place in the page's ``checkoutForms``.
+        id: Its ``id``, if that much can be read.
+        updated_at: Its ``updatedAt``, if that can be read.
+        error: What is wrong (``field_path`` inside the form, ``lineItems[0].quantity``).
+    """
+
+    index: int
+    id: str | None
+    updated_at: datetime | None
+    error: ModelValidationError = attrs.field(eq=False)
+
+
 @attrs.define
 class CheckoutForms:
     """A page of checkout forms."""
@@ -578,3 +598,6 @@ class CheckoutForms:
     checkout_forms: tuple[CheckoutForm, ...]
     count: int
     total_count: int
+    unreadable: tuple[UnreadableCheckoutForm, ...] = attrs.field(default=(), init=False)
+    """The forms set aside as unreadable, when the page was read item by item
+    (``list_checkout_forms(per_item=True)``); never read from the body."""

@@ -7,6 +7,7 @@ from datetime import datetime
 import attrs
 
 from ..._convert import OpenEnum
+from ...errors import ModelValidationError
 from .checkout_forms import BuyerPreferences, ExternalId, Marketplace, Money
 
 __all__ = [
@@ -21,6 +22,7 @@ __all__ = [
     "OrderEventType",
     "OrderEvents",
     "SellerReference",
+    "UnreadableOrderEvent",
 ]
 
 
@@ -110,11 +112,36 @@ class OrderEvent:
     occurred_at: datetime
 
 
+@attrs.frozen
+class UnreadableOrderEvent:
+    """An event of a page read item by item that does not fit :class:`OrderEvent`: set
+    aside, so the rest of the page is read.
+
+    Attributes:
+        index: Its place in the page's ``events``.
+        id: Its ``id``, if that much can be read (a walk moves past it by it).
+        checkout_form_id: Its ``order.checkoutForm.id``, if that can be read.
+        seller_id: Its ``order.seller.id``, if that can be read.
+        type: Its ``type`` as sent, if it is a string.
+        error: What is wrong (``field_path`` inside the event).
+    """
+
+    index: int
+    id: str | None
+    checkout_form_id: str | None
+    seller_id: str | None
+    type: str | None
+    error: ModelValidationError = attrs.field(eq=False)
+
+
 @attrs.define
 class OrderEvents:
     """A page of order events, oldest first."""
 
     events: tuple[OrderEvent, ...]
+    unreadable: tuple[UnreadableOrderEvent, ...] = attrs.field(default=(), init=False)
+    """The events set aside as unreadable, when the page was read item by item
+    (``list_order_events(per_item=True)``); never read from the body."""
 
 
 @attrs.define

@@ -316,8 +316,14 @@ def within(value: datetime | None, low: datetime | None, high: datetime | None) 
 
 
 def bought_at(form: Mapping[str, Any]) -> datetime | None:
-    """The earliest ``boughtAt`` of a form's line items."""
-    stamps = [isoparse(i["boughtAt"]) for i in form.get("lineItems", []) if i.get("boughtAt")]
+    """The earliest ``boughtAt`` of a form's line items (a form seeded as hostile data
+    may have no list of them, or odd items)."""
+    items = form.get("lineItems")
+    stamps = [
+        isoparse(i["boughtAt"])
+        for i in (items if isinstance(items, list) else [])
+        if isinstance(i, dict) and i.get("boughtAt")
+    ]
     return min(stamps) if stamps else None
 
 

@@ -132,30 +132,23 @@ class AllegroState:
     def emit(self, stored: StoredForm, kind: str, occurred_at: datetime) -> StoredEvent:
         """Append an event about a form to the journal."""
         data = stored.data
-        buyer = data.get("buyer", {})
+        # A form seeded as hostile data (anything may be missing or of the wrong type) is
+        # still journalled: the event carries what of it has the expected shape.
+        buyer = _mapping(data.get("buyer"))
+        items = data.get("lineItems")
         order: dict[str, Any] = {
             "seller": {"id": stored.seller_id},
             "buyer": {
                 k: buyer[k] for k in ("id", "email", "login", "guest", "preferences") if k in buyer
             },
             "lineItems": [
-                {
-                    "id": item["id"],
-                    "offer": {
-                        k: item["offer"][k]
-                        for k in ("id", "name", "external")
-                        if k in item["offer"]
-                    },
-                    "quantity": item["quantity"],
-                    "originalPrice": item["originalPrice"],
-                    "price": item["price"],
-                    **({"boughtAt": item["boughtAt"]} if "boughtAt" in item else {}),
-                }
-                for item in data.get("lineItems", [])
+                _event_item(item)
+                for item in (items if isinstance(items, list) else [])
+                if isinstance(item, dict)
             ],
             "checkoutForm": {"id": data["id"], "revision": data.get("revision")},
         }
-        if "marketplace" in data:
+        if "id" in _mapping(data.get("marketplace")):
             order["marketplace"] = {"id": data["marketplace"]["id"]}
         event = StoredEvent(
             next(self.event_seq),
@@ -168,6 +161,22 @@ class AllegroState:
         )
         self.events.append(event)
         return event
+
+
+def _event_item(item: dict[str, Any]) -> dict[str, Any]:
+    offer = _mapping(item.get("offer"))
+    return {
+        **{
+            k: item[k]
+            for k in ("id", "quantity", "originalPrice", "price", "boughtAt")
+            if k in item
+        },
+        "offer": {k: offer[k] for k in ("id", "name", "external") if k in offer},
+    }
+
+
+def _mapping(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
 
 
 class Resource:

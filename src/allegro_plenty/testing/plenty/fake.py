@@ -47,7 +47,7 @@ from .._transport import Exchange, FakeResponse, FakeService, Refusal, json_resp
 from ..faults import Fault, FaultKind
 from ._auth import PUBLIC, Auth
 from ._comments import Comments
-from ._contacts import Contacts
+from ._contacts import Contacts, render_contact
 from ._data import DEFAULT_EXCHANGE_RATES, DEFAULT_VAT_RATES, ORDER_RELATIONS
 from ._documents import Documents
 from ._history import StatusHistory
@@ -379,6 +379,15 @@ class FakePlenty(FakeService):
             return [
                 cid for cid, c in self._state.contacts.items() if c.get("externalId") == external_id
             ]
+
+    def contact(self, contact_id: int) -> dict[str, Any]:
+        """A contact as ``GET /rest/accounts/contacts/{id}`` renders it with its options and
+        addresses (an address used both ways is listed once per use)."""
+        with self.lock:
+            found = self._state.contacts.get(contact_id)
+            if found is None:
+                raise KeyError(f"no contact {contact_id}")
+            return render_contact(self._state, found, {"options", "addresses"})
 
     def comments(self, order_id: int) -> list[dict[str, Any]]:
         """The comments of an order."""
