@@ -56,6 +56,7 @@ from allegro_plenty import (
     OAuthError,
     PagingError,
     PermissionDeniedError,
+    RateGateStorageError,
     RateLimitError,
     ReferenceDataError,
     RefundNotFoundError,
@@ -294,6 +295,7 @@ def test_service_specific_failures_say_whether_they_may_have_taken_effect(
 
 NOT_SENT: list[tuple[str, AllegroPlentyError]] = [
     ("token store unusable", TokenStorageError("cannot write", path="/tokens.json")),
+    ("shared rate gate unreachable", RateGateStorageError("no table")),
     ("token file damaged", DamagedTokenFileError("not JSON", path="/tokens.json")),
     ("renewed token not saved", TokenSaveError("not saved", path="/tokens.json")),
     ("token lock not acquired", LockTimeoutError("lock not acquired within 1 s")),

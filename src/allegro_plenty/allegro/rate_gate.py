@@ -13,7 +13,8 @@ By default every :class:`~allegro_plenty.AllegroClient` and
 gate of :data:`NO_APP`. A host that runs several processes passes a gate over
 shared storage as ``rate_gate=``: the protocol has two methods and counts time
 on the gate's own clock, so a database's ``now()`` serves as well as
-:func:`time.monotonic`.
+:func:`time.monotonic`: :class:`~allegro_plenty.allegro.rate_gate_postgres.PostgresRateGate`
+(the ``postgres`` extra) shares it through PostgreSQL.
 """
 
 from __future__ import annotations

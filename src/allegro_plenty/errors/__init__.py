@@ -50,6 +50,7 @@ from ._client import (
     BudgetExhaustedError,
     InvalidRequestError,
     PagingError,
+    RateGateStorageError,
     ReferenceDataError,
     RefundNotFoundError,
 )
@@ -132,6 +133,7 @@ __all__ = [
     "PermissionDeniedError",
     "ProcedureError",
     "ProcedureRefusedError",
+    "RateGateStorageError",
     "RateLimitError",
     "ReferenceDataError",
     "RefundFailedError",

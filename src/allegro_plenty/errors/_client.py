@@ -85,3 +85,10 @@ class RefundNotFoundError(AllegroPlentyError):
     def __init__(self, refund_id: str) -> None:
         super().__init__(f"Allegro lists no refund with id {refund_id!r} for this account")
         self.refund_id = refund_id
+
+
+class RateGateStorageError(AllegroPlentyError):
+    """A rate gate over shared storage (PostgreSQL) cannot be read or written.
+
+    Raised from the Allegro call that asked the gate; that call was not sent.
+    """
