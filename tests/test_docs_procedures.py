@@ -112,7 +112,7 @@ def test_the_webhook_endpoint_example_runs_as_printed(world: World) -> None:
 
 
 def test_the_poller_example_runs_as_printed(world: World, capsys: Any) -> None:
-    imported = world.import_form(status=4)
+    imported = world.import_form(status=4, company=True)  # the buyer asked for an invoice
     runner = world.runner("sync")
     namespace = _run_example("poller.py", runner=runner)
     poller = namespace["poller"]
@@ -126,8 +126,11 @@ def test_the_poller_example_runs_as_printed(world: World, capsys: Any) -> None:
     world.clock.advance(60)
     world.plenty.set_status(imported.order_id, 5)
     world.package(imported, "PARCEL-1")
+    world.plenty.add_document(imported.order_id, "invoice")
     report = poller.poll_once()  # type: ignore[attr-defined]
     assert sorted((o.procedure, r.status.value) for o, r in report.procedures.results()) == [
         ("allegro.status.ready_for_shipment", "done"),
         ("allegro.tracking", "done"),
+        ("allegro.upload_invoice", "waiting"),  # uploaded; Allegro's scan is not over yet
     ]
+    assert len(world.allegro.invoices(imported.form_id)) == 1

@@ -9,8 +9,9 @@ dispatch a procedure on a plentymarkets order and record every execution in the
 ledger, keyed by (account, procedure, order, subject). Triggers: a webhook
 endpoint checks plentymarkets' calls with :func:`verify_webhook` and dispatches;
 without a plugin, :class:`ProcedurePoller` runs procedures on status transitions,
-imported orders and new package numbers (:class:`StatusRule`,
-:class:`CreatedRule`, :class:`TrackingSweep`). See ``docs/procedures.md``.
+imported orders, new invoice documents and new package numbers
+(:class:`StatusRule`, :class:`CreatedRule`, :class:`InvoiceDocumentsRule`,
+:class:`TrackingSweep`). See ``docs/procedures.md``.
 
 Handlers are plans (:data:`Plan`): ``yield from call(context.allegro, "get_checkout_form",
 form_id)`` calls the account's Allegro client, synchronously or awaited, whichever
@@ -54,7 +55,7 @@ from .poll import PollReport
 from .poller import AsyncProcedurePoller, ProcedurePoller
 from .registry import ProcedureRegistry
 from .resolve import REFERRER_CURSOR
-from .rules import CreatedRule, PollSettings, StatusRule, TrackingSweep
+from .rules import CreatedRule, InvoiceDocumentsRule, PollSettings, StatusRule, TrackingSweep
 from .runner import AsyncProcedureRunner, ProcedureRunner
 from .webhook import SIGNATURE_HEADER, parse_webhook, sign_webhook, verify_webhook
 
@@ -77,6 +78,7 @@ __all__ = [
     "ExecutionResult",
     "ExecutionRun",
     "ExecutionStatus",
+    "InvoiceDocumentsRule",
     "InvoiceOrders",
     "Plan",
     "PollReport",

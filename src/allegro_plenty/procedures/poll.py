@@ -1,6 +1,6 @@
 """One poll of the polling trigger, written once as a plan both pollers drive.
 
-A poll gathers dispatches from three sources, runs them as one batch, then
+A poll gathers dispatches from four sources, runs them as one batch, then
 moves its cursors on (so a poll that dies before the end is repeated, and the
 executions make the repeat a no-op):
 
@@ -20,6 +20,11 @@ executions make the repeat a no-op):
 * **Created orders** (:class:`~allegro_plenty.procedures.CreatedRule`): the
   ledger's bindings of origin ``created`` since the cursor (ledger time, with
   the same overlap), each once; no plentymarkets call.
+* **Invoice documents** (:class:`~allegro_plenty.procedures.InvoiceDocumentsRule`):
+  the documents of each watched type plentymarkets updated since the cursor, a
+  page per request, with the same cursor as the status history (plentymarkets'
+  ``updatedAt``, the overlap, the ids seen in it); a document of a bound order
+  is dispatched (its id the subject), one of any other order costs no call.
 * **Tracking sweep** (:class:`~allegro_plenty.procedures.TrackingSweep`): the
   Allegro orders and delivery orders in the status range, listed with their
   shipping packages, a page per request; each package number whose tracking
@@ -30,30 +35,42 @@ executions make the repeat a no-op):
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import datetime, timezone
 from decimal import Decimal
+from typing import Generic, Protocol, TypeVar
 
 import attrs
 
-from .._plan import Plan, call, collect, next_page
+from .._http.operation import Operation
+from .._plan import Plan, Walk, call, collect, next_page
 from ..errors import ConfigurationError, NotFromAllegroError
 from ..ledger import JSON, Binding, BindingOrigin, Cursor, Execution
 from ..plenty import OrderWalk
 from ..plenty import endpoints as ep
 from ..plenty.filters import OrderFilter
-from ..plenty.models import Order, OrderType, Page, StatusHistoryEntry
-from ..plenty.paging import StatusHistoryWalk
+from ..plenty.models import Document, Order, OrderType, Page, StatusHistoryEntry
+from ..plenty.paging import PageWalk, StatusHistoryWalk
 from .builtins.tracking import normalize_waybill
 from .dispatch import Dispatch, DispatchSetup, dispatch_many
 from .outcome import DispatchFailure, ExecutionResult, ProcedureOutcome, ProcedureReport
 from .resolve import REFERRER_CURSOR, _decimal, _parent
-from .rules import CreatedRule, PollSettings, StatusRule, TrackingSweep
+from .rules import CreatedRule, InvoiceDocumentsRule, PollSettings, StatusRule, TrackingSweep
 
-__all__ = ["HISTORY_CURSOR", "PollReport", "PollSetup", "poll_once"]
+__all__ = ["DOCUMENTS_CURSOR", "HISTORY_CURSOR", "PollReport", "PollSetup", "poll_once"]
 
 HISTORY_CURSOR = "status_history"
 """The poller's cursor over plentymarkets' status history."""
+DOCUMENTS_CURSOR = "documents"
+"""The poller's cursors over plentymarkets' documents: ``documents:<type>``."""
+
+
+class _Identified(Protocol):
+    @property
+    def id(self) -> int: ...
+
+
+_Entry = TypeVar("_Entry", bound=_Identified)
 _BEGINNING = datetime(2000, 1, 1, tzinfo=timezone.utc)
 _CHILD_TYPES = (OrderType.DELIVERY, OrderType.RETURNS)
 _SWEPT_TYPES = (OrderType.SALES_ORDER, OrderType.DELIVERY)
@@ -68,6 +85,7 @@ class PollSetup:
     created_rules: tuple[CreatedRule, ...]
     tracking: TrackingSweep | None
     settings: PollSettings
+    documents: InvoiceDocumentsRule | None = None
 
 
 @attrs.frozen
@@ -81,6 +99,7 @@ class PollReport:
         echoes: Of them, status changes the library made itself (they fired nothing).
         created: Orders the importer created, new to the poller.
         swept: Orders the tracking sweep looked at.
+        documents: Invoice (and correction) documents new to the poller.
     """
 
     procedures: ProcedureReport
@@ -88,6 +107,7 @@ class PollReport:
     echoes: int = 0
     created: int = 0
     swept: int = 0
+    documents: int = 0
 
     @property
     def done(self) -> tuple[tuple[ProcedureOutcome, ExecutionResult], ...]:
@@ -137,12 +157,16 @@ def poll_once(setup: PollSetup) -> Plan[PollReport]:
     swept = 0
     if setup.tracking is not None:
         swept = yield from _sweep(setup, setup.tracking, history.server_now, found)
+    documents = 0
+    if setup.documents is not None:
+        documents, document_saves = yield from _documents(setup, setup.documents, found)
+        created_saves += document_saves
     report = yield from dispatch_many(setup.dispatch, found)
     account = setup.settings.cursor_account
     yield from _save(account, HISTORY_CURSOR, history.cursor, history.version)
     for name, value, version in created_saves:
         yield from _save(account, name, value, version)
-    return PollReport(report, history.transitions, history.echoes, created, swept)
+    return PollReport(report, history.transitions, history.echoes, created, swept, documents)
 
 
 def _save(account: str, name: str, value: dict[str, JSON], version: int) -> Plan[None]:
@@ -186,47 +210,79 @@ class _HistoryRead:
 
 
 def _history(setup: PollSetup, found: _Dispatches) -> Plan[_HistoryRead]:
+    size = setup.settings.page_size
+    read: _Since[StatusHistoryEntry] = yield from _since(
+        setup,
+        HISTORY_CURSOR,
+        lambda start: StatusHistoryWalk(start, page_size=size),
+        lambda page: ep.list_status_history(page=page, items_per_page=1),
+        lambda entry: entry.created_at,
+    )
+    echoes = yield from _transitions(setup, read.fresh, found)
+    return _HistoryRead(read.cursor, read.version, read.newest, len(read.fresh), echoes)
+
+
+@attrs.frozen
+class _Since(Generic[_Entry]):
+    fresh: list[_Entry]
+    cursor: dict[str, JSON]
+    version: int
+    newest: datetime | None
+
+
+def _since(
+    setup: PollSetup,
+    name: str,
+    walk_from: Callable[[datetime], Walk[Page[_Entry], _Entry]],
+    probe: Callable[[int], Operation[Page[_Entry]]],
+    moment: Callable[[_Entry], datetime],
+    ready: Callable[[_Entry], bool] = lambda entry: True,
+) -> Plan[_Since[_Entry]]:
+    """The entries of a list plentymarkets keeps in time order (its own clock) that are new
+    since the cursor ``name``: read again from ``overlap`` before the newest time seen, the
+    ids seen there skipped. An entry not ``ready`` yet is neither new nor seen."""
     account = setup.settings.cursor_account
-    stored, version = yield from _stored(account, HISTORY_CURSOR, ("since", "floor", "seen"))
+    stored, version = yield from _stored(account, name, ("since", "floor", "seen"))
     if not version:
-        return (yield from _start_history(setup))
+        return (yield from _start(probe, moment))
     since = _when(stored["since"])
     floor = stored["floor"]
     if floor is not None and (not isinstance(floor, int) or isinstance(floor, bool)):
-        raise ConfigurationError("the poller's history cursor has a bad floor")
+        raise ConfigurationError(f"the poller's cursor {name!r} has a bad floor")
     seen = _ids(stored["seen"], "seen")
     overlap = setup.settings.overlap
-    walk = StatusHistoryWalk(
-        since - overlap if since is not None else _BEGINNING,
-        page_size=setup.settings.page_size,
+    read: list[_Entry] = yield from collect(
+        walk_from(since - overlap if since is not None else _BEGINNING), "plenty"
     )
-    entries: list[StatusHistoryEntry] = yield from collect(walk, "plenty")
+    entries = [e for e in read if ready(e)]
     fresh = [e for e in entries if e.id not in seen and (floor is None or e.id > floor)]
-    echoes = yield from _transitions(setup, fresh, found)
-    times = [e.created_at for e in entries] + ([since] if since is not None else [])
+    times = [moment(e) for e in entries] + ([since] if since is not None else [])
     newest = max(times, default=None)
-    kept = _json_ids(e.id for e in entries if newest and e.created_at >= newest - overlap)
+    kept = _json_ids(e.id for e in entries if newest and moment(e) >= newest - overlap)
     cursor: dict[str, JSON] = {"since": _text(newest), "floor": floor, "seen": kept}
-    return _HistoryRead(cursor, version, newest, len(fresh), echoes)
+    return _Since(fresh, cursor, version, newest)
 
 
-def _start_history(setup: PollSetup) -> Plan[_HistoryRead]:
-    """The first poll: remember where the history stands now, fire nothing from it."""
-    first: Page[StatusHistoryEntry] = yield from call(
-        "plenty", "send", ep.list_status_history(page=1, items_per_page=1)
-    )
-    newest = first.entries[-1] if first.entries else None
+def _start(
+    probe: Callable[[int], Operation[Page[_Entry]]], moment: Callable[[_Entry], datetime]
+) -> Plan[_Since[_Entry]]:
+    """The first poll: remember where the list stands now (its first and last entries,
+    ``probe`` asking for one a page), fire nothing from it."""
+    first: Page[_Entry] = yield from call("plenty", "send", probe(1))
+    entries = list(first.entries)
     last = first.last_page_number or first.totals_count
-    if newest is not None and last > 1:
-        final: Page[StatusHistoryEntry] = yield from call(
-            "plenty", "send", ep.list_status_history(page=last, items_per_page=1)
-        )
-        newest = final.entries[-1] if final.entries else newest
-    if newest is None:
-        cursor: dict[str, JSON] = {"since": None, "floor": None, "seen": []}
-        return _HistoryRead(cursor, 0, None)
-    cursor = {"since": _text(newest.created_at), "floor": newest.id, "seen": []}
-    return _HistoryRead(cursor, 0, newest.created_at)
+    if entries and last > 1:
+        final: Page[_Entry] = yield from call("plenty", "send", probe(last))
+        entries += final.entries
+    if not entries:
+        return _Since([], {"since": None, "floor": None, "seen": []}, 0, None)
+    newest = max(moment(e) for e in entries)
+    cursor: dict[str, JSON] = {
+        "since": _text(newest),
+        "floor": max(e.id for e in entries),
+        "seen": [],
+    }
+    return _Since([], cursor, 0, newest)
 
 
 def _transitions(
@@ -325,7 +381,7 @@ def _when(value: object) -> datetime | None:
     except ValueError:
         moment = None
     if moment is None or moment.utcoffset() is None:
-        raise ConfigurationError(f"the poller's history cursor has a bad time: {value!r}")
+        raise ConfigurationError(f"the poller's cursor has a bad time: {value!r}")
     return moment
 
 
@@ -440,3 +496,52 @@ def _sweep_order(
         )
         if execution is None:  # never begun; failed ones are retry_due's
             found.add(sweep.procedure, order.id, waybill)
+
+
+# --- invoice documents ----------------------------------------------------------------------
+
+
+def _documents(
+    setup: PollSetup, rule: InvoiceDocumentsRule, found: _Dispatches
+) -> Plan[tuple[int, list[tuple[str, dict[str, JSON], int]]]]:
+    """Dispatch the rule's procedure on each new document of a bound order."""
+    size = setup.settings.page_size
+    new = 0
+    saves: list[tuple[str, dict[str, JSON], int]] = []
+    for kind in rule.document_types(setup.dispatch.config.invoice_corrections):
+
+        def walk_from(start: datetime, kind: str = kind) -> PageWalk[Document]:
+            return PageWalk(
+                lambda page: ep.list_documents(
+                    kind, updated_at_from=start, page=page, items_per_page=size
+                ),
+                _document_id,
+            )
+
+        def probe(page: int, kind: str = kind) -> Operation[Page[Document]]:
+            return ep.list_documents(kind, page=page, items_per_page=1)
+
+        name = f"{DOCUMENTS_CURSOR}:{kind}"
+        read = yield from _since(setup, name, walk_from, probe, _document_time, _made)
+        for document in sorted(read.fresh, key=lambda d: d.id):
+            new += 1
+            for order_id in document.order_ids():
+                # Only the ledger is asked: a document of an order not ours costs no call.
+                binding: Binding | None = yield from call("ledger", "binding_for_order", order_id)
+                if binding is not None and binding.account in setup.dispatch.accounts:
+                    found.add(rule.procedure, order_id, str(document.id))
+        saves.append((name, read.cursor, read.version))
+    return new, saves
+
+
+def _document_id(document: Document) -> int:
+    return document.id
+
+
+def _document_time(document: Document) -> datetime:
+    return document.updated_at or document.created_at or _BEGINNING
+
+
+def _made(document: Document) -> bool:
+    """Whether plentymarkets has finished the document (a pending one fires once done)."""
+    return document.status in (None, "done")

@@ -2,10 +2,11 @@
 :func:`~allegro_plenty.procedures.poll.poll_once`.
 
 A poller runs the procedures of a runner (its clients, ledger, registry and
-configuration) when plentymarkets' status history, the ledger's bindings or the
-tracking sweep say so; see :mod:`allegro_plenty.procedures.poll`. It needs no
-plugin in plentymarkets. Call :meth:`ProcedurePoller.poll_once` from the host's
-scheduler, one poller of a name at a time.
+configuration) when plentymarkets' status history, the ledger's bindings, its
+invoice documents or the tracking sweep say so; see
+:mod:`allegro_plenty.procedures.poll`. It needs no plugin in plentymarkets. Call
+:meth:`ProcedurePoller.poll_once` from the host's scheduler, one poller of a name
+at a time.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from typing import Generic, TypeVar
 from .._plan import AsyncDriver, SyncDriver
 from ..errors import ConfigurationError
 from .poll import PollReport, PollSetup, poll_once
-from .rules import CreatedRule, PollSettings, StatusRule, TrackingSweep
+from .rules import CreatedRule, InvoiceDocumentsRule, PollSettings, StatusRule, TrackingSweep
 from .runner import AsyncProcedureRunner, ProcedureRunner
 
 __all__ = ["AsyncProcedurePoller", "ProcedurePoller"]
@@ -34,19 +35,25 @@ class _PollerBase(Generic[RunnerT, DriverT]):
         self,
         runner: RunnerT,
         *,
-        rules: Iterable[StatusRule | CreatedRule] = (),
+        rules: Iterable[StatusRule | CreatedRule | InvoiceDocumentsRule] = (),
         tracking: TrackingSweep | None = None,
         settings: PollSettings | None = None,
     ) -> None:
         rules = tuple(rules)
         for rule in rules:
-            if not isinstance(rule, StatusRule | CreatedRule):
-                raise ConfigurationError(f"a rule is a StatusRule or a CreatedRule, got {rule!r}")
+            if not isinstance(rule, StatusRule | CreatedRule | InvoiceDocumentsRule):
+                raise ConfigurationError(
+                    "a rule is a StatusRule, a CreatedRule or an InvoiceDocumentsRule, "
+                    f"got {rule!r}"
+                )
             runner.registry.get(rule.procedure)  # UnknownProcedureError now, not at the first poll
         if tracking is not None:
             if not isinstance(tracking, TrackingSweep):
                 raise ConfigurationError(f"tracking must be a TrackingSweep, got {tracking!r}")
             runner.registry.get(tracking.procedure)
+        documents = [r for r in rules if isinstance(r, InvoiceDocumentsRule)]
+        if len(documents) > 1:  # they would share the documents' cursors
+            raise ConfigurationError("a poller takes one InvoiceDocumentsRule")
         if not rules and tracking is None:
             raise ConfigurationError("a poller needs at least one rule or the tracking sweep")
         self.setup = PollSetup(
@@ -55,6 +62,7 @@ class _PollerBase(Generic[RunnerT, DriverT]):
             tuple(r for r in rules if isinstance(r, CreatedRule)),
             tracking,
             settings or PollSettings(),
+            documents[0] if documents else None,
         )
         self._driver: DriverT = self._driver_kind(runner.resources)
 
@@ -67,13 +75,15 @@ class ProcedurePoller(_PollerBase[ProcedureRunner, SyncDriver]):
 
     Args:
         runner: The runner whose clients, ledger, procedures and configuration it uses.
-        rules: :class:`StatusRule` and :class:`CreatedRule` entries.
+        rules: :class:`StatusRule`, :class:`CreatedRule` and (at most one)
+            :class:`InvoiceDocumentsRule` entries.
         tracking: The tracking sweep, if package numbers are to be pushed.
         settings: The overlap, the poller's name (its cursors), page sizes.
 
     Raises:
         UnknownProcedureError: A rule names a procedure the runner's registry lacks.
-        ConfigurationError: No rule and no sweep, or something that is no rule.
+        ConfigurationError: No rule and no sweep, something that is no rule, or two
+            invoice document rules.
     """
 
     _driver_kind = SyncDriver

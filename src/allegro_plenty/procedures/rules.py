@@ -1,4 +1,5 @@
-"""What the polling trigger watches: status rules, the ``created`` event, the tracking sweep.
+"""What the polling trigger watches: status rules, the ``created`` event, the tracking sweep,
+new invoice documents.
 
 A rule names a procedure and what fires it. A :class:`StatusRule` fires on a
 *transition* plentymarkets recorded in its status history (an order entering
@@ -6,7 +7,9 @@ one of the rule's statuses), never on an order's current status, so an order
 that went 4 → 5 → 7 between two polls fires the rule for 5 and one that jumped
 4 → 7 does not. A :class:`CreatedRule` fires once for each order the importer
 created (not for one it adopted). The :class:`TrackingSweep` pushes package
-numbers, which plentymarkets records in no history.
+numbers, which plentymarkets records in no history. An
+:class:`InvoiceDocumentsRule` fires for each invoice (and correction) document
+plentymarkets made since the last poll.
 """
 
 from __future__ import annotations
@@ -19,10 +22,11 @@ from typing import Any
 import attrs
 
 from ..errors import ConfigurationError
-from ..plenty.models import OrderType
+from ..plenty.models import DocumentType, OrderType
+from .builtins.invoice import INVOICE_KEY
 from .builtins.tracking import TRACKING_KEY
 
-__all__ = ["CreatedRule", "PollSettings", "StatusRule", "TrackingSweep"]
+__all__ = ["CreatedRule", "InvoiceDocumentsRule", "PollSettings", "StatusRule", "TrackingSweep"]
 
 
 def _status(value: object) -> Decimal:
@@ -126,6 +130,44 @@ class CreatedRule:
     """
 
     procedure: str = attrs.field(validator=_procedure)
+
+
+def _corrections(value: object) -> bool | None:
+    if value is not None and not isinstance(value, bool):
+        raise ConfigurationError(f"corrections is True, False or None, got {value!r}")
+    return value
+
+
+@attrs.frozen(kw_only=True)
+class InvoiceDocumentsRule:
+    """Run ``procedure`` for every invoice document plentymarkets made or changed since
+    the last poll.
+
+    Each poll lists the invoice documents of every order updated since the
+    cursor (plentymarkets' own ``updatedAt``, read again from ``overlap`` before
+    it, the ids seen there kept so none fires twice): one request per page of
+    documents, never one per order. A document of an order bound in the ledger
+    is dispatched with the document's id as the subject; one of any other order
+    costs nothing more. A document plentymarkets is still making (``pending``)
+    fires when it is done. The first poll only notes where the documents stand.
+
+    Attributes:
+        procedure: The procedure dispatched (*Upload invoice*).
+        corrections: Watch correction documents too: ``None`` (the default)
+            follows ``ProcedureConfig.invoice_corrections``.
+    """
+
+    procedure: str = attrs.field(default=INVOICE_KEY, validator=_procedure)
+    corrections: bool | None = attrs.field(default=None, converter=_corrections)
+
+    def document_types(self, config_corrections: bool) -> tuple[str, ...]:
+        """The document types (path names) watched, given the configuration's choice."""
+        corrections = config_corrections if self.corrections is None else self.corrections
+        return (
+            (DocumentType.INVOICE, DocumentType.CORRECTION)
+            if corrections
+            else (DocumentType.INVOICE,)
+        )
 
 
 def _window(value: object) -> timedelta:
