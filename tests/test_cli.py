@@ -24,7 +24,13 @@ from allegro_plenty.cli import Runtime, exit_code_for, import_exit_code, load_co
 from allegro_plenty.errors import BudgetExhaustedError, ConfigurationError, OAuthError
 from allegro_plenty.importer import EntryKind, ImportEntry, ImportResult, ImportStop
 from allegro_plenty.ledger import BindingOrigin, SqliteLedger
-from allegro_plenty.procedures import PollSettings, ProcedureRunner, StatusRule, TrackingSweep
+from allegro_plenty.procedures import (
+    InvoiceDocumentsRule,
+    PollSettings,
+    ProcedureRunner,
+    StatusRule,
+    TrackingSweep,
+)
 from allegro_plenty.procedures import poll as poll_module
 from allegro_plenty.testing import FakeAllegro, FakeClock, FakePlenty, Fault
 from allegro_plenty.testing._transport import Exchange, Refusal
@@ -573,6 +579,11 @@ def test_the_fire_once_harness_detects_a_poll_that_keeps_no_cursor(
             "[procedures.tracking]: tracking_window must be a positive",
         ),
         ("\n[procedures.poll]\npage_size = 500\n", "[procedures.poll]: page_size must be 1..250"),
+        ("\n[procedures.invoices]\ncorection = true\n", "[procedures.invoices]: unknown settings"),
+        (
+            '\n[procedures.invoices]\nprocedure = "allegro.invoice"\n',
+            "'allegro.invoice' is no built-in",
+        ),
     ],
 )
 def test_a_wrong_poll_rule_is_named(cli: Cli, rules: str, message: str) -> None:
@@ -630,7 +641,12 @@ def test_the_documented_config_file_loads(tmp_path: Path) -> None:
     assert config.procedures.carriers.get(6) is not None
     assert config.import_settings.backfill == 604800
     rules = config.poller.rules
-    assert [type(r).__name__ for r in rules] == ["CreatedRule"] + ["StatusRule"] * 3
+    assert [type(r).__name__ for r in rules] == [
+        "CreatedRule",
+        *["StatusRule"] * 3,
+        "InvoiceDocumentsRule",
+    ]
+    assert rules[4] == InvoiceDocumentsRule(corrections=False)
     ready, refund = rules[1], rules[3]
     assert isinstance(ready, StatusRule)
     assert ready.matches(Decimal("5.1"))

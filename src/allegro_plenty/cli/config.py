@@ -36,6 +36,8 @@ The file (``--config``, else ``$ALLEGRO_PLENTY_CONFIG``)::
     [procedures.tracking]           # TrackingSweep; tracking_window in seconds
     from_status = 5
     below = 8
+    [procedures.invoices]           # InvoiceDocumentsRule: upload new invoice documents
+    corrections = false
     [procedures.poll]               # PollSettings; overlap in seconds
     name = "default"
 
@@ -70,6 +72,7 @@ from ..plenty import PlentyBudget
 from ..procedures import (
     CarrierMap,
     CreatedRule,
+    InvoiceDocumentsRule,
     PollSettings,
     ProcedureConfig,
     RefundReasonMap,
@@ -123,7 +126,7 @@ _KEYS = {
     "storage": frozenset({"tokens", "ledger"}),
 }
 
-_POLLER_KEYS = frozenset({"rules", "tracking", "poll"})
+_POLLER_KEYS = frozenset({"rules", "tracking", "invoices", "poll"})
 """The keys of ``[procedures]`` that describe the poller rather than ProcedureConfig."""
 
 _SECTIONS = frozenset({"allegro", "plenty", "storage", "import", "procedures", "accounts"})
@@ -147,12 +150,13 @@ class PollerConfig:
     :class:`~allegro_plenty.procedures.ProcedurePoller`.
 
     Attributes:
-        rules: ``[[procedures.rules]]``: status rules and the created rule.
+        rules: ``[[procedures.rules]]``: status rules and the created rule; then the
+            invoice documents rule of ``[procedures.invoices]``, if configured.
         tracking: ``[procedures.tracking]``: the tracking sweep, if configured.
         settings: ``[procedures.poll]``: the overlap, the poller's name, page sizes.
     """
 
-    rules: tuple[StatusRule | CreatedRule, ...] = ()
+    rules: tuple[StatusRule | CreatedRule | InvoiceDocumentsRule, ...] = ()
     tracking: TrackingSweep | None = None
     settings: PollSettings = attrs.field(factory=PollSettings)
 
@@ -341,6 +345,7 @@ def _accounts(data: Mapping[str, Any], environ: Mapping[str, str]) -> tuple[Alle
 
 _RULE_KEYS = frozenset({"procedure", "statuses", "from_status", "below", "order_types"})
 _TRACKING_KEYS = frozenset({"from_status", "below", "tracking_window", "procedure"})
+_INVOICE_KEYS = frozenset({"procedure", "corrections"})
 _POLL_KEYS = frozenset({"overlap", "name", "page_size", "bindings_batch"})
 _BUILTINS = frozenset(builtin_registry().keys())  # the CLI's runner has only the built-ins
 
@@ -380,8 +385,16 @@ def _poller(table: Mapping[str, Any]) -> PollerConfig:
     rules = table.get("rules", [])
     if not isinstance(rules, list):
         raise ConfigurationError("procedures.rules must be an array of tables [[procedures.rules]]")
+    invoices = (
+        (_made(InvoiceDocumentsRule, table["invoices"], _INVOICE_KEYS, "[procedures.invoices]"),)
+        if "invoices" in table
+        else ()
+    )
     return PollerConfig(
-        rules=tuple(_rule(rule, f"procedures.rules[{i}]") for i, rule in enumerate(rules)),
+        rules=(
+            *(_rule(rule, f"procedures.rules[{i}]") for i, rule in enumerate(rules)),
+            *invoices,
+        ),
         tracking=(
             _made(TrackingSweep, table["tracking"], _TRACKING_KEYS, "[procedures.tracking]")
             if "tracking" in table
