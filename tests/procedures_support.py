@@ -27,8 +27,11 @@ from allegro_plenty.plenty.client import PlentyClient
 from allegro_plenty.plenty.models import NewOrder, NewOrderItem, OrderItemAmount, OrderProperty
 from allegro_plenty.plenty.models import OrderItemProperty as ItemProperty
 from allegro_plenty.procedures import (
+    AsyncProcedurePoller,
     AsyncProcedureRunner,
+    PollReport,
     ProcedureConfig,
+    ProcedurePoller,
     ProcedureRunner,
     ProcedureSettings,
 )
@@ -453,3 +456,15 @@ __all__ = [
     "request_violations",
     "slow_form_reads",
 ]
+
+
+Poll = Callable[[], PollReport]
+
+
+def poller(world: World, flavour: str, **options: Any) -> Poll:
+    """``poll_once`` of a sync poller, or of an async one run on its runner's loop."""
+    runner = world.runner(flavour, config=options.pop("config", None))
+    if flavour == "sync":
+        return ProcedurePoller(runner, **options).poll_once
+    polling = AsyncProcedurePoller(runner.runner, **options)
+    return lambda: runner.run(polling.poll_once())

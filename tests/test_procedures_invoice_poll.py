@@ -7,14 +7,12 @@ counted with the fakes' call records.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from typing import Any
+from collections.abc import Iterator
 
 import pytest
 
 from allegro_plenty.errors import ConfigurationError
 from allegro_plenty.procedures import (
-    AsyncProcedurePoller,
     InvoiceDocumentsRule,
     PollReport,
     PollSettings,
@@ -27,13 +25,11 @@ from allegro_plenty.procedures.builtins import INVOICE_KEY
 from allegro_plenty.testing import FakeClock
 
 from .fakes_support import Checked
-from .procedures_support import FLAVOURS, Imported, World, make_world
+from .procedures_support import FLAVOURS, Imported, World, make_world, poller
 
 POST = "POST /order/checkout-forms/{id}/invoices"
 DOCUMENTS = "GET /rest/orders/documents/{type}"
 HISTORY = "GET /rest/orders/status-history"
-
-Poll = Callable[[], PollReport]
 
 
 @pytest.fixture
@@ -44,15 +40,6 @@ def world(checked: Checked, fake_clock: FakeClock) -> Iterator[World]:
 @pytest.fixture(params=FLAVOURS)
 def flavour(request: pytest.FixtureRequest) -> str:
     return str(request.param)
-
-
-def poller(world: World, flavour: str, **options: Any) -> Poll:
-    """``poll_once`` of a sync poller, or of an async one run on its runner's loop."""
-    runner = world.runner(flavour, config=options.pop("config", None))
-    if flavour == "sync":
-        return ProcedurePoller(runner, **options).poll_once
-    polling = AsyncProcedurePoller(runner.runner, **options)
-    return lambda: runner.run(polling.poll_once())
 
 
 def ran(report: PollReport) -> list[tuple[str, int, str | None, str]]:

@@ -8,7 +8,7 @@ real importer first.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import timedelta
 from decimal import Decimal
 from typing import Any
@@ -40,7 +40,15 @@ from .fakes_support import (
     plenty_client,
 )
 from .fakes_support import allegro_client as sync_allegro_client
-from .procedures_support import FLAVOURS, AsyncFace, World, make_world, request_violations
+from .procedures_support import (
+    FLAVOURS,
+    AsyncFace,
+    Poll,
+    World,
+    make_world,
+    poller,
+    request_violations,
+)
 
 PROCESSING = "allegro.status.processing"
 READY = "allegro.status.ready_for_shipment"
@@ -49,8 +57,6 @@ CANCELLED = "allegro.status.cancelled"
 TRACKING = "allegro.tracking"
 FULFILLMENT = "PUT /order/checkout-forms/{id}/fulfillment"
 SHIPMENTS = "POST /order/checkout-forms/{id}/shipments"
-
-Poll = Callable[[], PollReport]
 
 
 @pytest.fixture
@@ -61,16 +67,6 @@ def world(checked: Checked, fake_clock: FakeClock) -> Iterator[World]:
 @pytest.fixture(params=FLAVOURS)
 def flavour(request: pytest.FixtureRequest) -> str:
     return str(request.param)
-
-
-def poller(world: World, flavour: str, **options: Any) -> Poll:
-    """``poll_once`` of a sync poller, or of an async one run on its runner's loop."""
-    config = options.pop("config", None)
-    runner = world.runner(flavour, config=config)
-    if flavour == "sync":
-        return ProcedurePoller(runner, **options).poll_once
-    polling = AsyncProcedurePoller(runner.runner, **options)
-    return lambda: runner.run(polling.poll_once())
 
 
 def ran(report: PollReport) -> list[tuple[str, int, str]]:
