@@ -50,7 +50,6 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta, timezone
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -58,22 +57,11 @@ from allegro_plenty import ImportSettings, OrderImporter
 from allegro_plenty.accounts import AllegroAccount
 from allegro_plenty.allegro import PRODUCTION, AllegroClient
 from allegro_plenty.allegro.auth import AllegroApp
+from allegro_plenty.demo import MAPPING  # the fake plentymarkets system's ids
 from allegro_plenty.importer import EntryKind, ImportEntry, ImportResult
 from allegro_plenty.ledger import SqliteLedger
-from allegro_plenty.mapping import CurrencyPolicy, MappingConfig, VatBasis, VatPolicy
 from allegro_plenty.plenty import PlentyClient
 from allegro_plenty.tokens import JsonFileTokenStore
-
-MAPPING = MappingConfig(
-    plenty_id=1000,
-    status_id=Decimal(5),
-    payment_method_ids={"ONLINE": 6000, "CASH_ON_DELIVERY": 1},
-    default_payment_method_id=6000,
-    default_shipping_profile_id=1,
-    currency=CurrencyPolicy(system_currency="PLN"),
-    vat=VatPolicy(basis=VatBasis.DESTINATION),
-)
-"""The fake plentymarkets system's ids (as in ``python -m allegro_plenty.demo``)."""
 
 START = datetime(2025, 3, 14, 9, 0, tzinfo=timezone.utc)
 WINDOW = 60.0
