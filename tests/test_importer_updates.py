@@ -68,6 +68,28 @@ def test_a_buyer_cancellation_takes_the_configured_action_once(world: World, mod
 
 
 @pytest.mark.parametrize("mode", MODES)
+def test_a_cancellation_of_an_order_already_in_the_status_records_no_status_write(
+    world: World, mode: str
+) -> None:
+    # A person set the order to 8 first. A write of 8 would change nothing, so plenty's
+    # history gets no entry to consume the record with: a record would linger and
+    # swallow a person's later change to 8 (the status poller's echo guard).
+    form_id = world.add(seed=2)
+    with world.importer(mode) as importer:
+        importer.run()
+        order_id = imported(world, form_id)
+        world.plenty.set_status(order_id, 8)
+        world.clock.advance(60)
+        world.allegro.cancel(form_id)
+        cancelled = importer.run()
+    assert [e.kind for e in cancelled.entries] == [EntryKind.CANCELLED]
+    assert world.plenty.calls("PUT /rest/orders/*") == []
+    assert not world.ledger.consume_status_write(world.seller, order_id, Decimal(8))
+    texts = [c["text"] for c in world.plenty.comments(order_id)]
+    assert sum("cancelled this order on Allegro" in text for text in texts) == 1
+
+
+@pytest.mark.parametrize("mode", MODES)
 def test_a_new_delivery_address_is_pointed_to_while_the_order_is_open(
     world: World, mode: str
 ) -> None:

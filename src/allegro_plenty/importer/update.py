@@ -99,7 +99,7 @@ def _claimed(run: AccountRun, form: CheckoutForm, renew: Renew) -> Plan[None]:
         changes.append(change)
     cancelled = form.status == CheckoutFormStatus.CANCELLED
     if cancelled:
-        binding = yield from _cancel(run, binding, renew)
+        binding = yield from _cancel(run, binding, order.status_id, renew)
         changes.append("cancelled")
     yield from call("ledger", "update_binding", run.key, form.id, revision=form.revision)
     yield from call("ledger", "clear_failure", run.key, form.id)
@@ -107,21 +107,24 @@ def _claimed(run: AccountRun, form: CheckoutForm, renew: Renew) -> Plan[None]:
     run.entry(kind, form.id, order_id=order_id, reason=", ".join(changes) or "revision")
 
 
-def _cancel(run: AccountRun, binding: Binding, renew: Renew) -> Plan[Binding]:
+def _cancel(run: AccountRun, binding: Binding, current: Decimal, renew: Renew) -> Plan[Binding]:
     """The buyer cancelled: the configured status (recorded first as the library's own
     write) and a comment."""
     order_id, status = binding.plenty_order_id, run.settings.cancel_status
     if status is not None and CANCEL_STATUS not in binding.steps_done:
-        write = yield from call("ledger", "record_status_write", run.key, order_id, status)
-        try:
-            yield from call(
-                "plenty", "cancel_order", order_id, status=status,
-                message="Cancelled by the buyer on Allegro", precondition=renew,
-            )  # fmt: skip
-        except AllegroPlentyError as failed:
-            if not failed.may_have_taken_effect:
-                yield from call("ledger", "forget_status_write", write)
-            raise
+        # An order already in the status is not written to: the write would add no history
+        # entry to consume the record, which would then hide a person's later change.
+        if current != status:
+            write = yield from call("ledger", "record_status_write", run.key, order_id, status)
+            try:
+                yield from call(
+                    "plenty", "cancel_order", order_id, status=status,
+                    message="Cancelled by the buyer on Allegro", precondition=renew,
+                )  # fmt: skip
+            except AllegroPlentyError as failed:
+                if not failed.may_have_taken_effect:
+                    yield from call("ledger", "forget_status_write", write)
+                raise
         binding = yield from call(
             "ledger", "update_binding", run.key, binding.form_id, steps_done=[CANCEL_STATUS]
         )
